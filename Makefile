@@ -1,0 +1,100 @@
+# llm4all build. Plain GNU make: every .c under src/ goes into the library, every .c under
+# apps/ into the CLI, every tests/test_*.c into its own test program.
+#
+#   make              library (static + shared), CLI at build/llm4all, tests
+#   make test         build, then run the whole suite (tests/run.sh)
+#   make SAN=1 test   the same under AddressSanitizer + UndefinedBehaviorSanitizer (build-san/)
+#   make fuzz         libFuzzer targets (clang) in build-fuzz/
+#   make install      PREFIX=/usr/local: header, libraries, CLI, pkg-config file
+
+PREFIX ?= /usr/local
+CC ?= cc
+SAN ?= 0
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT ?= -O1
+else
+BUILD ?= build
+SANFLAGS =
+OPT ?= -O2
+endif
+
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CFLAGS_BASE = -std=c11 -g $(OPT) $(WARN) -D_GNU_SOURCE -fPIC -fvisibility=hidden \
+              -Iinclude -Isrc -DL4A_GIT_COMMIT='"$(GIT_COMMIT)"' $(SANFLAGS)
+CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
+LDLIBS_LIB = -lm -lpthread
+LDLIBS_APP = $(LDLIBS_LIB) -lcjson
+
+LIB_SRC  := $(shell find src -name '*.c' | sort)
+APP_SRC  := $(shell find apps -name '*.c' | sort)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TESTLIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all lib cli tests test fuzz install clean check-symbols
+all: lib cli tests
+
+lib: $(BUILD)/libllm4all.a $(BUILD)/libllm4all.so $(BUILD)/llm4all.pc
+cli: $(BUILD)/llm4all
+tests: $(TEST_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libllm4all.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libllm4all.so: $(LIB_OBJ)
+	$(CC) -shared $(SANFLAGS) -Wl,-soname,libllm4all.so.0 -o $@ $^ $(LDLIBS_LIB)
+
+$(BUILD)/llm4all: $(APP_OBJ) $(BUILD)/libllm4all.a
+	$(CC) $(SANFLAGS) -o $@ $(APP_OBJ) $(BUILD)/libllm4all.a $(LDLIBS_APP)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(BUILD)/libllm4all.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) -o $@ $< $(TESTLIB_OBJ) $(BUILD)/libllm4all.a $(LDLIBS_APP)
+
+$(BUILD)/llm4all.pc: llm4all.pc.in
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|0.1.0|g' $< > $@
+
+test: all
+	BUILD=$(BUILD) tests/run.sh
+
+# Only l4a_-prefixed symbols may be exported from the shared library.
+check-symbols: $(BUILD)/libllm4all.so
+	@bad=$$(nm -D --defined-only $< | awk '$$2 ~ /^[TDBRV]$$/ {print $$3}' | grep -v '^l4a_' || true); \
+	if [ -n "$$bad" ]; then echo "exported symbols without the l4a_ prefix:"; echo "$$bad"; exit 1; fi; \
+	echo "check-symbols: ok"
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+fuzz: $(FUZZ_BIN)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p build-fuzz
+	clang -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+	  -o $@ $< $(LIB_SRC) -lm -lpthread
+
+install: lib cli
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/llm4all.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libllm4all.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libllm4all.so $(DESTDIR)$(PREFIX)/lib/libllm4all.so.0
+	ln -sf libllm4all.so.0 $(DESTDIR)$(PREFIX)/lib/libllm4all.so
+	install -m 644 $(BUILD)/llm4all.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(BUILD)/llm4all $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,250 @@
+/*
+ * llm4all.h - the public API of llm4all, and its manual.
+ *
+ * llm4all runs open decoder language models (GGUF files) on a CPU. This header is the only
+ * public interface: the CLI `llm4all` is built on it and nothing else.
+ *
+ * Conventions
+ *  - Every symbol starts with l4a_ (functions, types) or L4A_ (macros, enum values).
+ *  - Objects are opaque handles created by *_load / *_new and released by *_free; freeing NULL
+ *    is a no-op.
+ *  - Functions that can fail return an l4a_status; l4a_last_error() then holds a message that
+ *    names the problem (per thread).
+ *  - Parameters come in structs returned by value from l4a_*_default_params().
+ *  - A function that fills a caller buffer returns the size it needs; when the buffer is too
+ *    small it returns the negative of that size and writes nothing useful.
+ *  - Thread safety: an l4a_model is read-only after loading and may be shared by threads; an
+ *    l4a_ctx (the per-stream state: KV cache, logits) and an l4a_sampler belong to one thread
+ *    at a time.
+ */
+#ifndef LLM4ALL_H
+#define LLM4ALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define L4A_VERSION_MAJOR 0
+#define L4A_VERSION_MINOR 1
+#define L4A_VERSION_PATCH 0
+#define L4A_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__)
+#define L4A_API __attribute__((visibility("default")))
+#else
+#define L4A_API
+#endif
+
+/* ---------------------------------------------------------------- status and logging */
+
+typedef enum l4a_status {
+    L4A_OK = 0,
+    L4A_ERR_INVALID_ARG,    /* a caller passed a bad value */
+    L4A_ERR_IO,             /* open/read/mmap failed */
+    L4A_ERR_FORMAT,         /* a file is malformed (GGUF, tokenizer data ...) */
+    L4A_ERR_UNSUPPORTED,    /* valid but not supported (architecture, tensor type ...) */
+    L4A_ERR_NOMEM,          /* an allocation failed */
+    L4A_ERR_CONTEXT_FULL,   /* the tokens do not fit in the context (KV cache) */
+    L4A_ERR_INTERNAL,       /* a bug: please report it */
+} l4a_status;
+
+/* A static English string for a status code. Never NULL. Thread-safe. */
+L4A_API const char *l4a_status_str(l4a_status s);
+
+/* The message of the last error on this thread ("" if none). Valid until the next call that
+ * fails on this thread. Thread-safe (thread-local). */
+L4A_API const char *l4a_last_error(void);
+
+typedef enum l4a_log_level {
+    L4A_LOG_ERROR = 0,
+    L4A_LOG_WARN = 1,
+    L4A_LOG_INFO = 2,
+    L4A_LOG_DEBUG = 3,
+} l4a_log_level;
+
+typedef void (*l4a_log_fn)(l4a_log_level level, const char *msg, void *user);
+
+/* Route library log messages to fn (NULL restores the default: WARN and above to stderr).
+ * Messages above max_level are dropped. Not thread-safe: call before starting threads. */
+L4A_API void l4a_log_set(l4a_log_fn fn, void *user, l4a_log_level max_level);
+
+/* "0.1.0 (commit abcdef0)". Static string. */
+L4A_API const char *l4a_version(void);
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct l4a_model l4a_model;   /* weights, hyper-parameters, vocabulary: read-only */
+typedef int32_t l4a_token;
+
+typedef struct l4a_model_params {
+    bool use_mmap;      /* map weights read-only (default true); false reads them into memory */
+    bool vocab_only;    /* load the tokenizer and metadata only (default false) */
+} l4a_model_params;
+
+L4A_API l4a_model_params l4a_model_default_params(void);
+
+/* Load a GGUF file. On success *out owns the model (free with l4a_model_free).
+ * Errors: L4A_ERR_IO, L4A_ERR_FORMAT (message names the key or tensor), L4A_ERR_UNSUPPORTED. */
+L4A_API l4a_status l4a_model_load(const char *path, l4a_model_params params, l4a_model **out);
+L4A_API void l4a_model_free(l4a_model *model);
+
+/* Hyper-parameters. */
+L4A_API const char *l4a_model_arch(const l4a_model *m);      /* "llama", "qwen2", "gemma3" */
+L4A_API const char *l4a_model_name(const l4a_model *m);      /* general.name or "" */
+L4A_API int32_t l4a_model_n_vocab(const l4a_model *m);
+L4A_API int32_t l4a_model_n_ctx_train(const l4a_model *m);
+L4A_API int32_t l4a_model_n_embd(const l4a_model *m);
+L4A_API int32_t l4a_model_n_layer(const l4a_model *m);
+L4A_API int32_t l4a_model_n_head(const l4a_model *m);
+L4A_API int32_t l4a_model_n_head_kv(const l4a_model *m);
+L4A_API uint64_t l4a_model_n_params(const l4a_model *m);
+L4A_API uint64_t l4a_model_size_bytes(const l4a_model *m);  /* bytes of tensor data */
+L4A_API uint64_t l4a_model_file_size(const l4a_model *m);
+
+/* Metadata, in file order. Keys and values are rendered as text (arrays as "[n items]" or a
+ * short list). Return the string length needed without the NUL; negative when buf is short. */
+L4A_API int32_t l4a_model_meta_count(const l4a_model *m);
+L4A_API int32_t l4a_model_meta_key(const l4a_model *m, int32_t i, char *buf, size_t size);
+L4A_API int32_t l4a_model_meta_value(const l4a_model *m, int32_t i, char *buf, size_t size);
+/* Value of a key by name, as text; negative of needed size if short; INT32_MIN if absent. */
+L4A_API int32_t l4a_model_meta_get(const l4a_model *m, const char *key, char *buf, size_t size);
+
+/* Tensors, in file order. */
+typedef struct l4a_tensor_info {
+    const char *name;       /* owned by the model */
+    const char *type_name;  /* "Q4_K", "F32" ... */
+    int32_t n_dims;
+    int64_t ne[4];          /* ne[0] is the innermost (contiguous) dimension */
+    uint64_t n_bytes;
+} l4a_tensor_info;
+
+L4A_API int32_t l4a_model_tensor_count(const l4a_model *m);
+L4A_API l4a_status l4a_model_tensor_info(const l4a_model *m, int32_t i, l4a_tensor_info *out);
+
+/* ---------------------------------------------------------------- vocabulary */
+
+L4A_API l4a_token l4a_token_bos(const l4a_model *m);   /* -1 if none */
+L4A_API l4a_token l4a_token_eos(const l4a_model *m);   /* -1 if none */
+L4A_API l4a_token l4a_token_eot(const l4a_model *m);   /* end of turn, -1 if none */
+L4A_API bool l4a_token_is_eog(const l4a_model *m, l4a_token t); /* eos, eot, or other end */
+L4A_API bool l4a_token_is_control(const l4a_model *m, l4a_token t);
+L4A_API bool l4a_add_bos(const l4a_model *m);          /* does the model want a BOS first */
+
+/* Tokenize text (len bytes, need not be NUL-terminated).
+ * add_special: add BOS/EOS as the model's rules say. parse_special: recognise special tokens
+ * written in the text ("<|im_start|>"); otherwise they are plain text.
+ * Returns the number of tokens; if more than n_max, returns -(number needed).
+ * Invalid UTF-8 is tokenized byte by byte as the model's tokenizer allows. Thread-safe. */
+L4A_API int32_t l4a_tokenize(const l4a_model *m, const char *text, size_t len, l4a_token *tokens,
+                             int32_t n_max, bool add_special, bool parse_special);
+
+/* The bytes of one token (a piece may be part of a UTF-8 character). special: render control
+ * tokens as their text (otherwise they render empty). Returns bytes written, or -(needed). */
+L4A_API int32_t l4a_token_to_piece(const l4a_model *m, l4a_token t, char *buf, size_t size,
+                                   bool special);
+
+/* Concatenated pieces of n tokens, with the model's decoding rules (leading-space removal for
+ * SentencePiece when remove_leading_space). Returns bytes written (no NUL) or -(needed). */
+L4A_API int32_t l4a_detokenize(const l4a_model *m, const l4a_token *tokens, int32_t n, char *buf,
+                               size_t size, bool special);
+
+/* ---------------------------------------------------------------- chat template */
+
+typedef struct l4a_chat_msg {
+    const char *role;       /* "system", "user", "assistant" */
+    const char *content;
+} l4a_chat_msg;
+
+/* Render messages with the model's chat template (tokenizer.chat_template), recognised among
+ * the common families (ChatML/Qwen, Llama 3, Gemma, Mistral/Llama 2, SmolLM). add_assistant:
+ * open an assistant turn at the end. tmpl: NULL for the model's own, or a family name
+ * ("chatml", "llama3", "gemma", "mistral"). Returns bytes needed (no NUL) or negative when
+ * buf is short; L4A-style error (INT32_MIN) when the template is unknown, with
+ * l4a_last_error() naming it. */
+L4A_API int32_t l4a_chat_apply(const l4a_model *m, const char *tmpl, const l4a_chat_msg *msgs,
+                               size_t n_msgs, bool add_assistant, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- context */
+
+typedef struct l4a_ctx l4a_ctx;     /* per-stream state: KV cache, scratch, logits */
+
+typedef enum l4a_kv_type {
+    L4A_KV_F32 = 0,
+    L4A_KV_F16 = 1,
+    L4A_KV_Q8_0 = 2,
+} l4a_kv_type;
+
+typedef struct l4a_ctx_params {
+    int32_t n_ctx;          /* tokens in the KV cache; 0 = min(model's training context, 4096) */
+    int32_t n_batch;        /* max tokens per l4a_decode call (default 512) */
+    int32_t n_threads;      /* 0 = number of physical cores */
+    l4a_kv_type kv_type;    /* default L4A_KV_F16 */
+} l4a_ctx_params;
+
+L4A_API l4a_ctx_params l4a_ctx_default_params(void);
+
+/* Create a context: allocates the KV cache and all scratch memory once.
+ * Errors: L4A_ERR_INVALID_ARG, L4A_ERR_NOMEM. */
+L4A_API l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params params, l4a_ctx **out);
+L4A_API void l4a_ctx_free(l4a_ctx *ctx);
+L4A_API int32_t l4a_ctx_n_ctx(const l4a_ctx *ctx);
+/* Number of tokens in the KV cache (the position of the next token). */
+L4A_API int32_t l4a_ctx_n_past(const l4a_ctx *ctx);
+/* Drop cached tokens from position n_keep on (0 clears the cache). */
+L4A_API l4a_status l4a_ctx_truncate(l4a_ctx *ctx, int32_t n_keep);
+/* Bytes held by the context (KV cache + scratch). */
+L4A_API uint64_t l4a_ctx_memory_bytes(const l4a_ctx *ctx);
+
+/* Run the model on n tokens at positions n_past .. n_past+n-1 and append them to the KV cache.
+ * all_logits: keep logits for every token; otherwise only the last one's.
+ * n may exceed n_batch (it is split). Errors: L4A_ERR_CONTEXT_FULL when n_past + n > n_ctx
+ * (nothing is evaluated), L4A_ERR_INVALID_ARG for a token id outside the vocabulary. */
+L4A_API l4a_status l4a_decode(l4a_ctx *ctx, const l4a_token *tokens, int32_t n, bool all_logits);
+
+/* Logits (n_vocab floats) of the i-th token of the last l4a_decode (i = -1: the last one).
+ * NULL if i was not kept. Owned by ctx, valid until the next l4a_decode. */
+L4A_API const float *l4a_get_logits(const l4a_ctx *ctx, int32_t i);
+
+/* ---------------------------------------------------------------- sampling */
+
+typedef struct l4a_sampler l4a_sampler;
+
+typedef struct l4a_sampler_params {
+    float temperature;      /* <= 0: greedy (default 0.8) */
+    int32_t top_k;          /* <= 0: off (default 40) */
+    float top_p;            /* >= 1: off (default 0.95) */
+    float min_p;            /* <= 0: off (default 0.05) */
+    float repeat_penalty;   /* 1: off (default 1.0) */
+    float presence_penalty; /* 0: off */
+    float frequency_penalty;/* 0: off */
+    int32_t penalty_last_n; /* window of recent tokens for penalties (default 64) */
+    uint64_t seed;          /* same seed, same draws (default 0xC0FFEE) */
+} l4a_sampler_params;
+
+L4A_API l4a_sampler_params l4a_sampler_default_params(void);
+L4A_API l4a_status l4a_sampler_new(const l4a_model *m, l4a_sampler_params p, l4a_sampler **out);
+L4A_API void l4a_sampler_free(l4a_sampler *s);
+/* Pick the next token from logits (n_vocab floats; not modified). Penalties use the tokens
+ * passed to l4a_sampler_accept. Not thread-safe per sampler. */
+L4A_API l4a_token l4a_sampler_sample(l4a_sampler *s, const float *logits);
+/* Record a token (prompt or generated) for the penalties. */
+L4A_API void l4a_sampler_accept(l4a_sampler *s, l4a_token t);
+L4A_API void l4a_sampler_reset(l4a_sampler *s);
+
+/* ---------------------------------------------------------------- system */
+
+/* Number of physical cores (>= 1). */
+L4A_API int32_t l4a_n_physical_cores(void);
+/* Peak resident set size of this process in bytes (0 if unknown). */
+L4A_API uint64_t l4a_peak_rss(void);
+/* Description of the CPU and the kernels chosen, e.g. "x86-64 avx2 fma f16c". */
+L4A_API const char *l4a_cpu_features(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LLM4ALL_H */

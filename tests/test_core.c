@@ -1,0 +1,68 @@
+/* test_core.c - the core: thread pool coverage of rows, allocation failure injection,
+ * checked arithmetic, error messages. */
+#include "harness.h"
+#include "core/core.h"
+#include "core/threadpool.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+typedef struct { _Atomic int *hits; int64_t n; } cover_arg;
+
+static void cover(void *raw, int ith, int nth) {
+    cover_arg *a = raw;
+    int64_t b, e;
+    l4a_split(a->n, ith, nth, &b, &e);
+    for (int64_t i = b; i < e; i++) atomic_fetch_add(&a->hits[i], 1);
+}
+
+static void test_pool(int n_threads) {
+    l4a_pool *p = l4a_pool_new(n_threads);
+    CHECK(p != NULL);
+    if (!p) return;
+    CHECK_EQ_INT(l4a_pool_size(p), n_threads);
+    enum { N = 1001 };
+    static _Atomic int hits[N];
+    for (int rep = 0; rep < 200; rep++) {
+        for (int i = 0; i < N; i++) atomic_store(&hits[i], 0);
+        cover_arg a = {hits, N - rep};
+        l4a_pool_run(p, cover, &a);
+        int bad = 0;
+        for (int i = 0; i < N; i++) bad += atomic_load(&hits[i]) != (i < N - rep ? 1 : 0);
+        if (bad) { CHECK_MSG(bad == 0, "rep %d: %d rows wrong", rep, bad); break; }
+    }
+    CHECK(1);
+    l4a_pool_free(p);
+}
+
+int main(void) {
+    test_pool(1);
+    test_pool(2);
+    test_pool(5);
+    l4a_pool_free(NULL);
+
+    l4a_alloc_fail_after(1);
+    void *a = l4a_malloc(10), *b = l4a_malloc(10), *c = l4a_malloc(10);
+    CHECK(a != NULL);
+    CHECK(b == NULL);
+    l4a_alloc_fail_after(-1);
+    CHECK(c != NULL);
+    l4a_free(a); l4a_free(c); l4a_free(NULL);
+
+    uint64_t r;
+    CHECK(!l4a_mul_ok(UINT64_MAX / 2, 3, &r));
+    CHECK(l4a_mul_ok(1u << 20, 1u << 20, &r) && r == (1ull << 40));
+    CHECK(!l4a_add_ok(UINT64_MAX, 1, &r));
+
+    CHECK(l4a_fail(L4A_ERR_FORMAT, "tensor '%s' bad", "x") == L4A_ERR_FORMAT);
+    l4a_error_prefix("gguf");
+    CHECK(strcmp(l4a_last_error(), "gguf: tensor 'x' bad") == 0);
+    CHECK(strcmp(l4a_status_str(L4A_ERR_NOMEM), "out of memory") == 0);
+
+    l4a_mapped_file f;
+    CHECK(l4a_file_map("/nonexistent/file", true, &f) == L4A_ERR_IO);
+    CHECK(strstr(l4a_last_error(), "/nonexistent/file") != NULL);
+    CHECK(l4a_file_map("/etc", true, &f) == L4A_ERR_IO);
+    CHECK(l4a_n_physical_cores() >= 1);
+    return l4a_test_summary("test_core");
+}
