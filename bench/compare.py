@@ -1,0 +1,108 @@
+"""
+compare.py - llm4all vs llama.cpp, side by side, on this machine (run by bench/compare).
+
+For each model and thread count, alternates an llm4all run (`llm4all bench --json`, one fresh
+process) and a llama.cpp run (llama-cpp-python, one fresh process, same file, same threads,
+same prompt and generation lengths) REPS times, then prints medians: prompt tokens/s (pp),
+generation tokens/s (tg), their ratios llm4all/llama.cpp, peak RSS of each process (from
+wait4), and the decode bound: weight bytes streamed per second against the read bandwidth
+measured by bench/bw.c in the same run.
+"""
+import argparse, json, os, statistics, subprocess, sys, time
+
+HOME = os.environ.get("LLM4ALL_HOME", os.path.expanduser("~/.cache/llm4all"))
+
+LLAMA_CPP_RUN = r'''
+import sys, time, json, llama_cpp
+path, T, P, N = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+llm = llama_cpp.Llama(model_path=path, n_ctx=P + N + 8, n_batch=512, n_ubatch=512,
+                      n_threads=T, n_threads_batch=T, verbose=False)
+nv = llm.n_vocab()
+prompt = [(i * 7919 + 13) % nv for i in range(P)]
+t0 = time.perf_counter(); llm.eval(prompt); pp = P / (time.perf_counter() - t0)
+llm.reset()
+llm.eval(prompt[:1])
+tok = prompt[1]
+t0 = time.perf_counter()
+for i in range(N):
+    llm.eval([tok]); tok = (tok * 31 + 7) % nv
+tg = N / (time.perf_counter() - t0)
+print(json.dumps({"pp_tok_s": pp, "tg_tok_s": tg}))
+'''
+
+def run_measured(cmd):
+    """Run cmd, return (stdout, peak RSS bytes of that process)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = p.stdout.read(); err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit(f"compare: {' '.join(cmd)} failed ({p.returncode}):\n{err.decode()[-2000:]}")
+    return out.decode(), ru.ru_maxrss * 1024
+
+def model_path(name):
+    return name if os.path.exists(name) else os.path.join(HOME, "models", name + ".gguf")
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", default="smollm2-135m,gemma3-270m,qwen2.5-1.5b-instruct")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("-p", type=int, default=512)
+    ap.add_argument("-n", type=int, default=128)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    bw = subprocess.run(["build/bw", "2", "9"], capture_output=True, text=True).stdout.split()
+    bw_gbs = float(bw[1])
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    rows = []
+    for name in a.models.split(","):
+        path = model_path(name)
+        if not os.path.exists(path):
+            subprocess.run(["build/llm4all", "pull", name], check=True)
+        info = json.loads(subprocess.run(["build/llm4all", "info", "-m", path, "--json"],
+                                         capture_output=True, text=True, check=True).stdout)
+        wbytes = info.get("size_bytes") or os.path.getsize(path)
+        for T in [int(t) for t in a.threads.split(",")]:
+            A, B = [], []
+            for r in range(a.reps):
+                out, rss = run_measured(["build/llm4all", "bench", "-m", path, "-p", str(a.p),
+                                         "-n", str(a.n), "-r", "1", "-t", str(T), "--json"])
+                j = json.loads(out); A.append((j["pp_tok_s"], j["tg_tok_s"], rss))
+                out, rss = run_measured([sys.executable, "-c", LLAMA_CPP_RUN, path, str(T),
+                                         str(a.p), str(a.n)])
+                j = json.loads(out); B.append((j["pp_tok_s"], j["tg_tok_s"], rss))
+            med = lambda xs, i: statistics.median(x[i] for x in xs)
+            row = {"model": name, "threads": T, "commit": commit,
+                   "pp_l4a": med(A, 0), "pp_llama": med(B, 0),
+                   "tg_l4a": med(A, 1), "tg_llama": med(B, 1),
+                   "rss_l4a_mib": med(A, 2) / 2**20, "rss_llama_mib": med(B, 2) / 2**20,
+                   "weights_gb": wbytes / 1e9, "read_bw_gb_s": bw_gbs}
+            row["pp_ratio"] = row["pp_l4a"] / row["pp_llama"]
+            row["tg_ratio"] = row["tg_l4a"] / row["tg_llama"]
+            row["tg_bw_frac_l4a"] = row["tg_l4a"] * wbytes / 1e9 / bw_gbs
+            row["tg_bw_frac_llama"] = row["tg_llama"] * wbytes / 1e9 / bw_gbs
+            rows.append(row)
+            print(f"{name} t={T}: pp {row['pp_l4a']:.1f} vs {row['pp_llama']:.1f} "
+                  f"({row['pp_ratio']:.2f}x)  tg {row['tg_l4a']:.2f} vs {row['tg_llama']:.2f} "
+                  f"({row['tg_ratio']:.2f}x)  rss {row['rss_l4a_mib']:.0f} vs "
+                  f"{row['rss_llama_mib']:.0f} MiB  bw-frac {row['tg_bw_frac_l4a']:.2f} vs "
+                  f"{row['tg_bw_frac_llama']:.2f}", file=sys.stderr, flush=True)
+    if a.json:
+        print(json.dumps(rows, indent=1))
+        return
+    print(f"\ncommit {commit}, cpu {os.cpu_count()} vCPU, read bandwidth {bw_gbs:.1f} GB/s "
+          f"(bench/bw.c, 2 threads, 4 KiB pages), medians of {a.reps} alternating runs, "
+          f"pp{a.p} / tg{a.n}\n")
+    print("| model | t | pp llm4all | pp llama.cpp | ratio | tg llm4all | tg llama.cpp | ratio "
+          "| RSS llm4all MiB | RSS llama.cpp MiB | tg bytes/s / bw llm4all | llama.cpp |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['model']} | {r['threads']} | {r['pp_l4a']:.1f} | {r['pp_llama']:.1f} | "
+              f"{r['pp_ratio']:.2f} | {r['tg_l4a']:.2f} | {r['tg_llama']:.2f} | "
+              f"{r['tg_ratio']:.2f} | {r['rss_l4a_mib']:.0f} | {r['rss_llama_mib']:.0f} | "
+              f"{r['tg_bw_frac_l4a']:.2f} | {r['tg_bw_frac_llama']:.2f} |")
+
+if __name__ == "__main__":
+    main()
