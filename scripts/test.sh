@@ -52,7 +52,12 @@ fi
 if make fuzz >"$logdir/fuzz-build.log" 2>&1; then
     for f in build-fuzz/fuzz_*; do
         name=$(basename "$f"); corpus=$(mktemp -d)
-        seeds=tests/fuzz/seeds/${name#fuzz_}
+        case $name in      # seed corpora (read only: new inputs go to the scratch folder)
+            fuzz_gguf) seeds=tests/data/bad_gguf ;;
+            fuzz_transcript) seeds=tests/data/transcripts ;;
+            fuzz_json_schema) seeds=tests/data/schemas ;;
+            *) seeds=tests/data/fuzz-none ;;
+        esac
         step "$name ${FUZZ_SECONDS}s" "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
             "$corpus" $( [ -d "$seeds" ] && echo "$seeds" ) 2>"$logdir/$name.log" \
             || tail -n 30 "$logdir/$name.log"

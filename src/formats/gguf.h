@@ -33,7 +33,9 @@ typedef struct l4a_gguf_kv {
     uint32_t type;          /* l4a_gguf_type */
     uint32_t arr_type;      /* element type when type == ARRAY */
     uint64_t n;             /* elements when type == ARRAY, else 1 */
-    const uint8_t *data;    /* the value (scalars, numeric arrays: raw little-endian bytes) */
+    const uint8_t *data;    /* the value (scalars, numeric arrays: raw little-endian bytes,
+                               possibly unaligned: memcpy them or use l4a_gguf_arr_*; strings
+                               and string arrays: the first u64 length field) */
     l4a_str *strs;          /* string value (n == 1) or string array elements: owned index */
 } l4a_gguf_kv;
 
@@ -49,7 +51,11 @@ typedef struct l4a_gguf {
     uint64_t data_offset;   /* start of the tensor data section */
 } l4a_gguf;
 
-/* Open and parse a file (mapped read-only when use_mmap). */
+/* Open and parse a file (mapped read-only when use_mmap; tensor data then points into the
+ * map). On success *out owns the file. Errors, with the message prefixed by the path:
+ * L4A_ERR_IO (cannot open, map or read), L4A_ERR_FORMAT (malformed, an empty file included:
+ * the message names the key or tensor), L4A_ERR_UNSUPPORTED (arrays of arrays),
+ * L4A_ERR_NOMEM. The rules checked are listed at the top of gguf.c. */
 l4a_status l4a_gguf_open(const char *path, bool use_mmap, l4a_gguf **out);
 /* Parse a buffer (not copied: it must outlive the result). Used by the fuzzer. */
 l4a_status l4a_gguf_parse(const uint8_t *data, uint64_t size, l4a_gguf **out);
@@ -71,9 +77,22 @@ l4a_status l4a_gguf_get_str(const l4a_gguf *g, const char *key, bool required, l
 l4a_status l4a_gguf_get_arr(const l4a_gguf *g, const char *key, uint32_t arr_type,
                             bool required, const l4a_gguf_kv **kv);
 
+/* Element i (< kv->n) of a numeric array, read safely from unaligned file bytes.
+ * l4a_gguf_arr_int: integer element types only (U64 values above INT64_MAX wrap);
+ * l4a_gguf_arr_float: F32, F64 or any integer type. Asserts on a wrong type or index. */
+int64_t l4a_gguf_arr_int(const l4a_gguf_kv *kv, uint64_t i);
+double l4a_gguf_arr_float(const l4a_gguf_kv *kv, uint64_t i);
+
+/* "U8", "STRING", "ARRAY" ...; "UNKNOWN" for an id outside the spec. Static string. */
 const char *l4a_gguf_type_name(uint32_t t);
 /* Render a value as text into buf (short arrays in full, long ones as "[N x TYPE]").
- * Returns the length it needs. */
+ * Returns the length it needs.
+ * The rendering, for `llm4all info`: integers in decimal, floats with %g, bools as
+ * true/false; strings as raw text on one line (newline, tab and other control bytes escaped
+ * as \n, \t, \xNN), cut after 200 bytes at a UTF-8 boundary with "..." appended; arrays of
+ * at most 8 items as a list, strings quoted: [1, 2, 3], ["en", "fr"]; longer arrays as
+ * "[49152 x STRING]". Like snprintf: writes at most size bytes including the NUL and returns
+ * the length of the whole text (without the NUL). */
 size_t l4a_gguf_value_str(const l4a_gguf_kv *kv, char *buf, size_t size);
 
 #endif
