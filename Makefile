@@ -26,8 +26,8 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS_BASE = -std=c11 -g $(OPT) $(WARN) -D_GNU_SOURCE -fPIC -fvisibility=hidden \
               -Iinclude -Isrc -DL4A_GIT_COMMIT='"$(GIT_COMMIT)"' $(SANFLAGS)
 CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
-LDLIBS_LIB = -lm -lpthread -lutf8proc
-LDLIBS_APP = $(LDLIBS_LIB) -lcjson
+LDLIBS_LIB = -lm -lpthread -lutf8proc -lcjson
+LDLIBS_APP = $(LDLIBS_LIB) -lcrypto
 
 LIB_SRC  := $(shell find src -name '*.c' | sort)
 APP_SRC  := $(shell find apps -name '*.c' | sort)
@@ -83,7 +83,7 @@ fuzz: $(FUZZ_BIN)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(LIB_SRC) -lm -lpthread -lutf8proc
+	  -o $@ $< $(LIB_SRC) $(LDLIBS_LIB)
 
 install: lib cli
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
