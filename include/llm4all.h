@@ -138,17 +138,20 @@ L4A_API bool l4a_add_bos(const l4a_model *m);          /* does the model want a 
  * add_special: add BOS/EOS as the model's rules say. parse_special: recognise special tokens
  * written in the text ("<|im_start|>"); otherwise they are plain text.
  * Returns the number of tokens; if more than n_max, returns -(number needed).
- * Invalid UTF-8 is tokenized byte by byte as the model's tokenizer allows. Thread-safe. */
+ * Invalid UTF-8 is tokenized byte by byte as the model's tokenizer allows. Thread-safe.
+ * INT32_MIN on an error (bad arguments, out of memory), with l4a_last_error() set. */
 L4A_API int32_t l4a_tokenize(const l4a_model *m, const char *text, size_t len, l4a_token *tokens,
                              int32_t n_max, bool add_special, bool parse_special);
 
 /* The bytes of one token (a piece may be part of a UTF-8 character). special: render control
- * tokens as their text (otherwise they render empty). Returns bytes written, or -(needed). */
+ * tokens as their text (otherwise they render empty). Returns bytes written, or -(needed).
+ * INT32_MIN for a token id outside the vocabulary (l4a_last_error() names it). */
 L4A_API int32_t l4a_token_to_piece(const l4a_model *m, l4a_token t, char *buf, size_t size,
                                    bool special);
 
 /* Concatenated pieces of n tokens, with the model's decoding rules (leading-space removal for
- * SentencePiece when remove_leading_space). Returns bytes written (no NUL) or -(needed). */
+ * SentencePiece when remove_leading_space). Returns bytes written (no NUL) or -(needed).
+ * INT32_MIN when a token id is outside the vocabulary (nothing is decoded). */
 L4A_API int32_t l4a_detokenize(const l4a_model *m, const l4a_token *tokens, int32_t n, char *buf,
                                size_t size, bool special);
 
@@ -164,7 +167,8 @@ typedef struct l4a_chat_msg {
  * open an assistant turn at the end. tmpl: NULL for the model's own, or a family name
  * ("chatml", "llama3", "gemma", "mistral"). Returns bytes needed (no NUL) or negative when
  * buf is short; L4A-style error (INT32_MIN) when the template is unknown, with
- * l4a_last_error() naming it. */
+ * l4a_last_error() naming it. The text never starts with the BOS token's text: tokenize it
+ * with add_special so that the prompt gets exactly one BOS. */
 L4A_API int32_t l4a_chat_apply(const l4a_model *m, const char *tmpl, const l4a_chat_msg *msgs,
                                size_t n_msgs, bool add_assistant, char *buf, size_t size);
 

@@ -1,0 +1,129 @@
+/*
+ * vocab.h - the inside of l4a_vocab, shared by the tokenizer's .c files only (other modules use
+ * tokenizer.h). Built once by l4a_vocab_load (vocab.c), read-only afterwards.
+ *
+ * Token texts are kept as stored in the GGUF (byte-level BPE vocabularies store GPT-2-mapped
+ * characters, SentencePiece ones store "▁" for spaces). The BPE merge loop works on raw bytes
+ * instead: by_bytes and merges hold the tokens and merge rules decoded through the GPT-2 byte
+ * map, which is a bijection, so nothing is lost and no text is re-mapped while tokenizing.
+ */
+#ifndef L4A_TOKENIZER_VOCAB_H
+#define L4A_TOKENIZER_VOCAB_H
+
+#include "tokenizer/strmap.h"
+#include "tokenizer/tokenizer.h"
+
+typedef enum l4a_vocab_type {
+    L4A_VOCAB_BPE,   /* tokenizer.ggml.model = "gpt2": byte-level BPE */
+    L4A_VOCAB_SPM,   /* tokenizer.ggml.model = "llama": SentencePiece (BPE by score) */
+} l4a_vocab_type;
+
+/* Pre-tokenizers of byte-level BPE (pretok.c), chosen by tokenizer.ggml.pre. */
+typedef enum l4a_pre_type {
+    L4A_PRE_DEFAULT, /* punctuation runs, then GPT-2's regex, then digit runs, then 3 ASCII digits */
+    L4A_PRE_GPT2,    /* GPT-2's regex */
+    L4A_PRE_LLAMA3,  /* Llama 3's regex: contractions, letters with one leading mark, 1-3 digits */
+    L4A_PRE_QWEN2,   /* Llama 3's regex with single digits */
+    L4A_PRE_SMOLLM,  /* each digit alone, then GPT-2's regex (StarCoder, SmolLM) */
+} l4a_pre_type;
+
+/* Special-token trie node (first child / next sibling lists). */
+typedef struct l4a_trie_node {
+    int32_t child;   /* first child, -1 if none */
+    int32_t sibling; /* next sibling, -1 if none */
+    int32_t token;   /* token whose text ends here, -1 if none */
+    uint8_t byte;    /* the byte on the edge into this node */
+} l4a_trie_node;
+
+struct l4a_vocab {
+    l4a_vocab_type type;
+    l4a_pre_type pre;
+    int32_t n_tokens;
+
+    char *text;            /* token texts, concatenated (copied from the GGUF) */
+    uint64_t *text_off;    /* n_tokens + 1 offsets: token i is text[off[i] .. off[i+1]) */
+    float *score;          /* n_tokens (SentencePiece merge priority; 0 when absent) */
+    uint8_t *attr;         /* n_tokens: L4A_TOK_* bits */
+    char *piece;           /* token_to_piece(special = true) of every token, concatenated */
+    uint64_t *piece_off;   /* n_tokens + 1 */
+    uint32_t max_token_len;
+
+    l4a_strmap by_text;    /* token text -> id (all tokens) */
+    l4a_strmap by_bytes;   /* BPE: decoded bytes -> id (tokens made only of GPT-2 map chars) */
+    l4a_strmap merges;     /* BPE: (left bytes, right bytes) -> rank, the first rank of a pair */
+    uint32_t max_merge_len;/* BPE: longest left + right of a merge, in bytes */
+    int32_t byte_token[256]; /* SPM: the byte-fallback token of each byte (<0xXX>, else the
+                                one-byte token), BPE: the token whose text is that one byte;
+                                -1 if none */
+
+    l4a_token bos, eos, eot, eom, unk, pad;
+    l4a_token fim_pre, fim_suf, fim_mid, fim_pad, fim_rep, fim_sep;
+    l4a_token *eog;        /* sorted ids that end generation */
+    int32_t n_eog;
+
+    bool add_bos, add_eos;
+    bool add_space_prefix; /* SPM: prefix raw text with a space (and strip it when decoding) */
+    bool ignore_merges;    /* BPE (Llama 3): a pre-token that is a token is not merged */
+    bool clean_spaces;     /* BPE: clean_up_tokenization_spaces when decoding */
+
+    l4a_token *special;    /* control / user-defined / unknown ids, longest text first */
+    int32_t n_special;
+    int32_t *special_rank; /* n_tokens: position in `special`, -1 for others */
+    l4a_trie_node *trie;   /* node 0 is the root */
+    int32_t n_trie;
+
+    char *chat_template;   /* tokenizer.chat_template, NUL-terminated, or NULL */
+};
+
+static inline const char *l4a_vocab_text(const l4a_vocab *v, l4a_token t, size_t *len) {
+    *len = (size_t)(v->text_off[t + 1] - v->text_off[t]);
+    return v->text + v->text_off[t];
+}
+
+/* A growable array of token ids. */
+typedef struct l4a_tokvec {
+    l4a_token *ids;
+    size_t n, cap;
+} l4a_tokvec;
+
+l4a_status l4a_tokvec_push(l4a_tokvec *tv, l4a_token t);
+
+/* A piece of the input after special-token matching: raw text, or one special token. */
+typedef struct l4a_fragment {
+    size_t start, len;  /* raw text text[start .. start+len) when token < 0 */
+    l4a_token token;    /* the special token, or -1 */
+} l4a_fragment;
+
+typedef struct l4a_fragvec {
+    l4a_fragment *f;
+    size_t n, cap;
+} l4a_fragvec;
+
+/* Split text into raw fragments and special tokens (special.c). */
+l4a_status l4a_special_partition(const l4a_vocab *v, const uint8_t *text, size_t len,
+                                 bool parse_special, l4a_fragvec *out);
+/* Build the trie and the priority order of special tokens (special.c); called by load. */
+l4a_status l4a_special_build(l4a_vocab *v);
+
+/* A [start, end) range, in code points or bytes. */
+typedef struct l4a_span {
+    uint32_t start, end;
+} l4a_span;
+
+typedef struct l4a_spanvec {
+    l4a_span *s;
+    size_t n, cap;
+} l4a_spanvec;
+
+/* Split code points cps[0..n) (classes cls[i] = l4a_cp_class(cps[i])) into pre-tokens,
+ * appended to out as code point ranges in order (pretok.c). */
+l4a_status l4a_pretokenize(l4a_pre_type pre, const uint32_t *cps, const uint8_t *cls, uint32_t n,
+                           l4a_spanvec *out);
+
+/* Byte-level BPE of raw text (one fragment): decode, pre-tokenize, merge; ids appended (bpe.c). */
+l4a_status l4a_bpe_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len, l4a_tokvec *out);
+
+/* SentencePiece merge loop over text (spaces already "▁"), ids appended (spm.c). */
+l4a_status l4a_spm_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len, l4a_tokvec *out);
+
+#endif
