@@ -1,0 +1,37 @@
+/*
+ * vecdot_arch.h - how the per-ISA kernel files hand their functions to the dispatcher
+ * (kernels/dispatch.c). Internal to src/kernels.
+ *
+ * Each ISA file defines one fill function that overwrites the entries of a table (indexed by
+ * weight type id, L4A_TYPE_COUNT entries, pre-filled with the next lower level) for the types
+ * it has kernels for. A fill function is only called when the CPU runs that ISA, and only
+ * exists in builds for that architecture.
+ */
+#ifndef L4A_KERNELS_ARCH_VECDOT_ARCH_H
+#define L4A_KERNELS_ARCH_VECDOT_ARCH_H
+
+#include "kernels/vecdot.h"
+#include "tensor/tensor.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define L4A_ARCH_X86 1
+/* AVX2 + FMA + F16C */
+void l4a_vecdot_fill_avx2_q(l4a_vecdot *t);     /* arch/x86/avx2_q.c: 32-element blocks */
+void l4a_vecdot_fill_avx2_k(l4a_vecdot *t);     /* arch/x86/avx2_k.c: K quants */
+void l4a_vecdot_fill_avx2_f(l4a_vecdot *t);     /* arch/x86/avx2_f.c: floats, quantizers */
+/* AVX-VNNI (256-bit, VEX) on top of AVX2 */
+void l4a_vecdot_fill_avxvnni_q(l4a_vecdot *t);
+void l4a_vecdot_fill_avxvnni_k(l4a_vecdot *t);
+/* AVX-512 F/BW/VL/DQ/VNNI; bf16: whether AVX512_BF16 may be used */
+void l4a_vecdot_fill_avx512_q(l4a_vecdot *t);
+void l4a_vecdot_fill_avx512_k(l4a_vecdot *t);
+void l4a_vecdot_fill_avx512_f(l4a_vecdot *t, int bf16);
+#endif
+
+#if defined(__aarch64__)
+#define L4A_ARCH_ARM 1
+void l4a_vecdot_fill_neon(l4a_vecdot *t);      /* arch/arm/neon.c: Advanced SIMD */
+void l4a_vecdot_fill_neondot(l4a_vecdot *t);   /* arch/arm/neondot.c: + SDOT */
+#endif
+
+#endif

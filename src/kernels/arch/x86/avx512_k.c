@@ -1,0 +1,210 @@
+/*
+ * avx512_k.c - AVX-512 (F, BW, VL, DQ, VNNI) dot products of the K quants.
+ *
+ * Q4_K, Q5_K and Q6_K run on 512-bit registers, 64 elements at a time, with the activations
+ * read as they lie (64 contiguous bytes) and the weights arranged to match:
+ *  - Q4_K/Q5_K: elements 64p .. 64p+63 are the low then the high nibbles of qs[32p..32p+31]:
+ *    the 32 bytes loaded into both halves, the upper half shifted by 4; Q5_K's fifth bits come
+ *    from an opmask test of qh against bit 2p (low half) or 2p+1 (high half);
+ *  - Q6_K: elements 128h + 64t .. +63 are nibble t of ql[64h..64h+63] (contiguous) plus two
+ *    bits of qh[32h..32h+31] shifted by 4t or 4t+2 per half.
+ * vpmaddubsw gives int16 pair sums (u <= 63, no saturation), vpdpwssd multiplies them by the
+ * sub-block scales (one vpshufb / vpermw builds each chunk's scale vector) and accumulates in
+ * int32. Per super-block the int32 lanes are converted and added with one FMA by d_a d into
+ * float lanes; the mins (sum_j m_j bsum_j) and Q6_K's -32 offset (sum_k s_k bsum_k, exact in
+ * int32) go through the activation's bsums. Float accumulation in lanes: within the bound of
+ * tests/test_vecdot.c (not bit-identical to the reference, unlike k_body.h).
+ * Q2_K and Q3_K use the 256-bit kernels of k_body.h (EVEX vpdpwssd), included below.
+ *
+ * Called only when CPUID reports these features and the OS saves the AVX-512 state.
+ */
+#if defined(__x86_64__) || defined(_M_X64)
+
+#define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define DOT_MODE 1
+#define FILL_FN fill_ymm
+#define FILL_LINKAGE static
+#define ISA_NAME "avx512"
+#include "kernels/arch/x86/k_body.h"
+
+/* 64 activation quants of row c, super-block i, from element e */
+#define AQ(c, e) _mm512_loadu_si512(YB(c)->qs + (e))
+
+/* The 8 six-bit scales of a Q4_K/Q5_K row as int16 in every 128-bit lane, and the
+ * 8 mins doubled [m0 m0 m1 m1 ...] (one per bsum). */
+TGT INLINE void zk45_scales(const uint8_t *b, __m512i *sc_all, __m256i *m16) {
+    __m128i sc8, m8;
+    k45_scales(b + 4, &sc8, &m8);
+    *sc_all = _mm512_broadcast_i32x4(sc8);
+    *m16 = _mm256_set_m128i(_mm_unpackhi_epi16(m8, m8), _mm_unpacklo_epi16(m8, m8));
+}
+
+/* int16 lanes: scale j in the low 256 bits, scale j + 1 in the high 256 bits */
+TGT INLINE __m512i zscale_pair(__m512i sc_all, int j) {
+    const short lo = (short)(((2 * j + 1) << 8) | (2 * j));
+    const short hi = (short)(((2 * j + 3) << 8) | (2 * j + 2));
+    const __m512i ctrl = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(lo)),
+                                            _mm256_set1_epi16(hi), 1);
+    return _mm512_shuffle_epi8(sc_all, ctrl);
+}
+
+/* Q4_K (T == K4) / Q5_K, one weight row r against NA activation rows: adds to acc[c] (lanes)
+ * and accm[c] (the mins term, subtracted at the end). */
+TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uint8_t *a,
+                          size_t as, int64_t i, __m512 *acc, __m256 *accm) {
+    __m512i sc_all;
+    __m256i m16;
+    zk45_scales(b, &sc_all, &m16);
+    const uint8_t *qs = b + (T == K5 ? 48 : 16);
+    const __m512i qh = T == K5 ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 16)))
+                               : _mm512_setzero_si512();
+    const __m512i shift = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
+    __m512i is[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) is[c] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++) {
+        const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * p)));
+        __m512i u = _mm512_and_si512(_mm512_srlv_epi64(q, shift), _mm512_set1_epi8(0x0F));
+        if (T == K5) {
+            const __m512i bits = _mm512_inserti64x4(
+                _mm512_castsi256_si512(_mm256_set1_epi8((char)(1 << (2 * p)))),
+                _mm256_set1_epi8((char)(1 << (2 * p + 1))), 1);
+            u = _mm512_mask_add_epi8(u, _mm512_test_epi8_mask(qh, bits), u,
+                                     _mm512_set1_epi8(0x10));
+        }
+        const __m512i sp = zscale_pair(sc_all, 2 * p);
+#pragma GCC unroll 4
+        for (int c = 0; c < NA; c++)
+            is[c] = _mm512_dpwssd_epi32(is[c], _mm512_maddubs_epi16(u, AQ(c, 64 * p)), sp);
+    }
+    const float d = h2f(ld16(b)), dmin = h2f(ld16(b + 2));
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) {
+        const float da = YB(c)->d;
+        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[c]), _mm512_set1_ps(da * d), acc[c]);
+        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(bsum_dot(YB(c), m16)),
+                                  _mm256_set1_ps(da * dmin), accm[c]);
+    }
+}
+
+TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_t as, int64_t i,
+                         __m512 *acc) {
+    const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 192)));
+    const __m512i s_all = _mm512_castsi256_si512(s16);
+    __m512i is[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++)            /* the -32 offset: -32 sum_k s_k bsum_k */
+        is[c] = _mm512_castsi256_si512(_mm256_sub_epi32(
+            _mm256_setzero_si256(), _mm256_slli_epi32(bsum_dot(YB(c), s16), 5)));
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++)            /* upper lanes of the cast are undefined */
+        is[c] = _mm512_inserti64x4(is[c], _mm256_setzero_si256(), 1);
+    const __m512i low4 = _mm512_set1_epi8(0x0F), hi2 = _mm512_set1_epi8(0x30);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+        const __m512i ql = _mm512_loadu_si512(b + 64 * h);
+        const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h)));
+#pragma GCC unroll 2
+        for (int t = 0; t < 2; t++) {       /* elements 128h + 64t .. + 63 */
+            const __m512i low = _mm512_and_si512(t ? _mm512_srli_epi16(ql, 4) : ql, low4);
+            /* bits 4t (low half) or 4t + 2 (high half) of qh moved to bits 4..5 */
+            const __m512i high = t ? _mm512_srlv_epi64(qh, _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2))
+                                   : _mm512_sllv_epi64(qh, _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2));
+            const __m512i u = _mm512_or_si512(low, _mm512_and_si512(high, hi2));
+            const int k0 = 8 * h + 4 * t;   /* sub-blocks k0 .. k0+3, 8 int16 lanes each */
+            const __m512i idx = _mm512_inserti64x4(
+                _mm512_castsi256_si512(_mm256_setr_epi16(
+                    (short)k0, (short)k0, (short)k0, (short)k0, (short)k0, (short)k0, (short)k0,
+                    (short)k0, (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1),
+                    (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1))),
+                _mm256_setr_epi16((short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 2),
+                                  (short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 2),
+                                  (short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 3),
+                                  (short)(k0 + 3), (short)(k0 + 3), (short)(k0 + 3),
+                                  (short)(k0 + 3), (short)(k0 + 3), (short)(k0 + 3),
+                                  (short)(k0 + 3)),
+                1);
+            const __m512i sp = _mm512_permutexvar_epi16(idx, s_all);
+#pragma GCC unroll 4
+            for (int c = 0; c < NA; c++)
+                is[c] = _mm512_dpwssd_epi32(is[c], _mm512_maddubs_epi16(u, AQ(c, 128 * h + 64 * t)),
+                                            sp);
+        }
+    }
+    const float d = h2f(ld16(b + 208));
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++)
+        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[c]), _mm512_set1_ps(YB(c)->d * d), acc[c]);
+}
+
+TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, const uint8_t *w,
+                       size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
+    __m512 acc[4][4];
+    __m256 accm[4][4];
+#pragma GCC unroll 4
+    for (int r = 0; r < NW; r++)
+#pragma GCC unroll 4
+        for (int c = 0; c < NA; c++) {
+            acc[r][c] = _mm512_setzero_ps();
+            accm[r][c] = _mm256_setzero_ps();
+        }
+    for (int64_t i = 0; i < nb; i++) {
+#pragma GCC unroll 4
+        for (int r = 0; r < NW; r++) {
+            const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
+            if (T == K6) zsb_q6_k(NA, b, a, as, i, acc[r]);
+            else zsb_q45_k(T, NA, b, a, as, i, acc[r], accm[r]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < NW; r++)
+#pragma GCC unroll 4
+        for (int c = 0; c < NA; c++)
+            out[(size_t)c * os + (size_t)r] =
+                _mm512_reduce_add_ps(acc[r][c]) - (T == K6 ? 0.0f : hsum_ps(accm[r][c]));
+}
+
+#define ZKCASE(W_, A_)                                                                         \
+    case (W_) * 8 + (A_):                                                                      \
+        zktile(T, W_, A_, nb, w, ws, a, as, out, os);                                          \
+        break;
+
+TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
+                           const void *a, size_t as, int na, float *out, size_t os) {
+    const int64_t nb = n / L4A_QK_K;
+    switch (nw * 8 + na) {
+        ZKCASE(1, 1) ZKCASE(1, 2) ZKCASE(1, 3) ZKCASE(1, 4)
+        ZKCASE(2, 1) ZKCASE(2, 2) ZKCASE(2, 3) ZKCASE(2, 4)
+        ZKCASE(3, 1) ZKCASE(3, 2) ZKCASE(3, 3) ZKCASE(3, 4)
+        ZKCASE(4, 1) ZKCASE(4, 2) ZKCASE(4, 3) ZKCASE(4, 4)
+    default: break;
+    }
+}
+
+#define DEFINE_ZKTYPE(name, T)                                                                 \
+    TGT static float zdot_##name(int64_t n, const void *w, const void *a) {                    \
+        float out;                                                                             \
+        zktile(T, 1, 1, n / L4A_QK_K, w, 0, a, 0, &out, 0);                                    \
+        return out;                                                                            \
+    }                                                                                          \
+    TGT static void ztile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,   \
+                                 size_t as, int na, float *out, size_t os) {                   \
+        zktile_any(T, n, w, ws, nw, a, as, na, out, os);                                       \
+    }
+
+DEFINE_ZKTYPE(q4_k, K4)
+DEFINE_ZKTYPE(q5_k, K5)
+DEFINE_ZKTYPE(q6_k, K6)
+
+void l4a_vecdot_fill_avx512_k(l4a_vecdot *t) {
+    fill_ymm(t);
+    t[L4A_TYPE_Q4_K].dot = zdot_q4_k;
+    t[L4A_TYPE_Q4_K].dot_tile = ztile_q4_k;
+    t[L4A_TYPE_Q5_K].dot = zdot_q5_k;
+    t[L4A_TYPE_Q5_K].dot_tile = ztile_q5_k;
+    t[L4A_TYPE_Q6_K].dot = zdot_q6_k;
+    t[L4A_TYPE_Q6_K].dot_tile = ztile_q6_k;
+}
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * avx512_q.c - AVX-512 (F, BW, VL, DQ, VNNI) dot products of the 32-element block formats.
+ *
+ * Rows are processed in groups of 8 blocks on 512-bit registers, two blocks per register:
+ *  - the quants of blocks b and b+1 side by side (each block's 16 bytes loaded into two
+ *    128-bit lanes, the second shifted by 4: element order), Q5's fifth bits added under an
+ *    opmask made of the two 32-bit qh words;
+ *  - the 8 f16 scales (and minimums) of a group gathered into one vector with two vpermt2w
+ *    over the group's bytes and converted at once, instead of one conversion per block; each
+ *    pair's scale vector [s_b x 8, s_b+1 x 8] is then one vpermps;
+ *  - vpdpbusd multiplies and sums the bytes; the offset k sum a (Q4_0: 8, Q5_0: 16, Q8_0 with
+ *    its sign bit flipped: 128) is computed once per activation pair and is the dot's start.
+ * The blocks after the last whole group run the 256-bit code of q_body.h (included below,
+ * which also provides the kernels used when a row has fewer than 8 blocks).
+ * Tiles: up to 4 weight rows x 2 activation rows share each unpacked group (a 4 x 4 tile is
+ * two of these). Error: per-lane float accumulation as in q_body.h, within the bound of
+ * tests/test_vecdot.c.
+ *
+ * Called only when CPUID reports these features and the OS saves the AVX-512 state.
+ */
+#if defined(__x86_64__) || defined(_M_X64)
+
+#define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define DOT_MODE 1
+#define TILE_W 4
+#define TILE_A 4
+#define FILL_FN fill_ymm
+#define FILL_LINKAGE static
+#define ISA_NAME "avx512"
+#include "kernels/arch/x86/q_body.h"
+
+/* ---- gathers of the f16 fields of 8 consecutive blocks */
+
+TGT INLINE __mmask64 bytes_mask(int n) {
+    return n >= 64 ? ~(__mmask64)0 : n <= 0 ? 0 : (((__mmask64)1 << n) - 1);
+}
+
+/* The f16 at p + k * stride + off (k = 0..7; stride, off even) as 8 floats. Reads only the
+ * group's 8 * stride bytes (masked loads past 128). */
+TGT INLINE __m256 gather8_f16(const uint8_t *p, const int stride, const int off) {
+    const __m128i idx = _mm_setr_epi16(
+        (short)((0 * stride + off) / 2), (short)((1 * stride + off) / 2),
+        (short)((2 * stride + off) / 2), (short)((3 * stride + off) / 2),
+        (short)((4 * stride + off) / 2), (short)((5 * stride + off) / 2),
+        (short)((6 * stride + off) / 2), (short)((7 * stride + off) / 2));
+    const __m512i z0 = _mm512_loadu_si512(p), z1 = _mm512_loadu_si512(p + 64);
+    __m512i v = _mm512_permutex2var_epi16(z0, _mm512_castsi128_si512(idx), z1);
+    if ((7 * stride + off) / 2 >= 64) {             /* words past the first 128 bytes */
+        const int avail = 8 * stride;
+        const __m512i z2 = _mm512_maskz_loadu_epi8(bytes_mask(avail - 128), p + 128);
+        const __m512i z3 = _mm512_maskz_loadu_epi8(bytes_mask(avail - 192), p + 192);
+        const __m128i idx_hi = _mm_sub_epi16(idx, _mm_set1_epi16(64));
+        const __m512i hi = _mm512_permutex2var_epi16(z2, _mm512_castsi128_si512(idx_hi), z3);
+        const __mmask32 from_hi = _mm_cmpgt_epi16_mask(idx, _mm_set1_epi16(63));
+        v = _mm512_mask_blend_epi16(from_hi, v, hi);
+    }
+    return _mm256_cvtph_ps(_mm512_castsi512_si128(v));
+}
+
+/* Blocks b (low 256 bits) and b + 1 (high) of 32 bytes at p and p + stride. */
+TGT INLINE __m512i load_pair32(const uint8_t *p, int stride) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)p)),
+                              _mm256_loadu_si256((const __m256i *)(p + stride)), 1);
+}
+
+/* The 32 quants of blocks b and b+1 (4-bit in 16 bytes at qs, qs + stride) in element
+ * order: each 16 bytes in two 128-bit lanes, the upper one shifted by 4. */
+TGT INLINE __m512i nibbles_pair(const uint8_t *qs, int stride) {
+    const __m256i b0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)qs));
+    const __m256i b1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(qs + stride)));
+    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(b0), b1, 1);
+    const __m512i sh = _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4);
+    return _mm512_and_si512(_mm512_srlv_epi64(z, sh), _mm512_set1_epi8(0x0F));
+}
+
+typedef struct act_grp {
+    __m512i q[4], off[4];   /* pairs of blocks: quants, -k sum a */
+    __m256 d, s;            /* the 8 blocks' d_a (and s_a) */
+} act_grp;
+
+TGT INLINE void load_act_grp(const int T, const uint8_t *a, act_grp *g) {
+    const int as = ASIZE(T), k = quant_offset(T), qoff = HAS_MIN(T) ? 4 : 2;
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++) {
+        g->q[p] = load_pair32(a + 2 * p * as + qoff, as);
+        g->off[p] = k ? _mm512_sub_epi32(_mm512_setzero_si512(),
+                                         _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+                                                             _mm512_set1_epi8((char)k), g->q[p]))
+                      : _mm512_setzero_si512();
+    }
+    g->d = gather8_f16(a, as, 0);
+    g->s = HAS_MIN(T) ? gather8_f16(a, as, 2) : _mm256_setzero_ps();
+}
+
+/* Quants of the weight pair p of a group as unsigned bytes (as q_body.h's load_w). */
+TGT INLINE __m512i load_w_pair(const int T, const uint8_t *w, int p) {
+    const int ws = WSIZE(T);
+    const uint8_t *b = w + 2 * p * ws;
+    switch (T) {
+    case T40: return nibbles_pair(b + 2, ws);
+    case T41: return nibbles_pair(b + 4, ws);
+    case T50:
+    case T51: {
+        const int qh = T == T50 ? 2 : 4;
+        const __m512i u = nibbles_pair(b + qh + 4, ws);
+        const __mmask64 hb = (__mmask64)ld32(b + qh) | ((__mmask64)ld32(b + ws + qh) << 32);
+        return _mm512_mask_add_epi8(u, hb, u, _mm512_set1_epi8(0x10));
+    }
+    default: return _mm512_xor_si512(load_pair32(b + 2, ws), _mm512_set1_epi8((char)0x80));
+    }
+}
+
+/* NW x NA over the first 8 * ng blocks: acc lanes, minimum terms in accm. */
+TGT INLINE void zgroups(const int T, const int NW, const int NA, int64_t ng, const uint8_t *w,
+                        size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
+    /* two accumulator sets (even and odd pairs) when the tile is too small to hide the FMA
+     * latency by itself */
+    const int U = NW * NA <= 2 ? 2 : 1;
+    __m512 acc[2][4][2];
+    __m256 accm[4][2];
+#pragma GCC unroll 4
+    for (int r = 0; r < NW; r++)
+#pragma GCC unroll 2
+        for (int c = 0; c < NA; c++) {
+            acc[0][r][c] = acc[1][r][c] = _mm512_setzero_ps();
+            accm[r][c] = _mm256_setzero_ps();
+        }
+    const __m512i pair_idx[4] = {
+        _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
+        _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3),
+        _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5),
+        _mm512_setr_epi32(6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7)};
+    for (int64_t g = 0; g < ng; g++) {
+        act_grp ag[2];
+#pragma GCC unroll 2
+        for (int c = 0; c < NA; c++) load_act_grp(T, a + (size_t)c * as + g * 8 * ASIZE(T), &ag[c]);
+#pragma GCC unroll 4
+        for (int r = 0; r < NW; r++) {
+            const uint8_t *wg = w + (size_t)r * ws + g * 8 * WSIZE(T);
+            const __m256 dw = gather8_f16(wg, WSIZE(T), 0);
+            __m512 sd[2];
+#pragma GCC unroll 2
+            for (int c = 0; c < NA; c++) {
+                sd[c] = _mm512_castps256_ps512(_mm256_mul_ps(dw, ag[c].d));
+                if (HAS_MIN(T))
+                    accm[r][c] = _mm256_fmadd_ps(gather8_f16(wg, WSIZE(T), 2), ag[c].s, accm[r][c]);
+            }
+#pragma GCC unroll 4
+            for (int p = 0; p < 4; p++) {
+                const __m512i u = load_w_pair(T, wg, p);
+#pragma GCC unroll 2
+                for (int c = 0; c < NA; c++) {
+                    const __m512i is = _mm512_dpbusd_epi32(ag[c].off[p], u, ag[c].q[p]);
+                    const __m512 sc = _mm512_permutexvar_ps(pair_idx[p], sd[c]);
+                    __m512 *dst = &acc[U == 2 ? (p & 1) : 0][r][c];
+                    *dst = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), sc, *dst);
+                }
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < NW; r++)
+#pragma GCC unroll 2
+        for (int c = 0; c < NA; c++) {
+            const __m512 s = U == 2 ? _mm512_add_ps(acc[0][r][c], acc[1][r][c]) : acc[0][r][c];
+            out[(size_t)c * os + (size_t)r] =
+                _mm512_reduce_add_ps(s) + (HAS_MIN(T) ? hsum_ps(accm[r][c]) : 0.0f);
+        }
+}
+
+/* NW x NA: whole groups on 512 bits, the remaining blocks with the 256-bit kernel. */
+TGT INLINE void ztile(const int T, const int NW, const int NA, int64_t nb, const uint8_t *w,
+                      size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
+    const int64_t ng = nb / 8, rest = nb % 8;
+    if (ng == 0) {
+        tile(T, NW, NA, UNROLL(NW, NA), nb, w, ws, a, as, out, os);
+        return;
+    }
+    zgroups(T, NW, NA, ng, w, ws, a, as, out, os);
+    if (rest) {
+        float tail[4 * 4];
+        tile(T, NW, NA, 1, rest, w + ng * 8 * WSIZE(T), ws, a + ng * 8 * ASIZE(T), as, tail, 4);
+#pragma GCC unroll 4
+        for (int r = 0; r < NW; r++)
+#pragma GCC unroll 2
+            for (int c = 0; c < NA; c++) out[(size_t)c * os + (size_t)r] += tail[c * 4 + r];
+    }
+}
+
+#define ZCASE(W_, A_)                                                                          \
+    case (W_) * 8 + (A_):                                                                      \
+        ztile(T, W_, A_, nb, wp, ws, ap + (size_t)c0 * as, as, out + (size_t)c0 * os, os);     \
+        break;
+
+TGT INLINE void ztile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
+                          const void *a, size_t as, int na, float *out, size_t os) {
+    const uint8_t *wp = w, *ap = a;
+    const int64_t nb = n / 32;
+    for (int c0 = 0; c0 < na; c0 += 2) {
+        const int ta = na - c0 < 2 ? na - c0 : 2;
+        switch (nw * 8 + ta) {
+            ZCASE(1, 1) ZCASE(1, 2) ZCASE(2, 1) ZCASE(2, 2)
+            ZCASE(3, 1) ZCASE(3, 2) ZCASE(4, 1) ZCASE(4, 2)
+        default: break;
+        }
+    }
+}
+
+#define DEFINE_ZTYPE(name, T)                                                                  \
+    TGT static float zdot_##name(int64_t n, const void *w, const void *a) {                    \
+        float out;                                                                             \
+        ztile(T, 1, 1, n / 32, w, 0, a, 0, &out, 0);                                           \
+        return out;                                                                            \
+    }                                                                                          \
+    TGT static void ztile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,   \
+                                 size_t as, int na, float *out, size_t os) {                   \
+        ztile_any(T, n, w, ws, nw, a, as, na, out, os);                                        \
+    }
+
+DEFINE_ZTYPE(q4_0, T40)
+DEFINE_ZTYPE(q4_1, T41)
+DEFINE_ZTYPE(q5_0, T50)
+DEFINE_ZTYPE(q5_1, T51)
+DEFINE_ZTYPE(q8_0, T80)
+
+void l4a_vecdot_fill_avx512_q(l4a_vecdot *t) {
+    fill_ymm(t);
+#define ZSET(W, name)                                                                          \
+    t[L4A_TYPE_##W].dot = zdot_##name;                                                         \
+    t[L4A_TYPE_##W].dot_tile = ztile_##name;
+    ZSET(Q4_0, q4_0)
+    ZSET(Q4_1, q4_1)
+    ZSET(Q5_0, q5_0)
+    ZSET(Q5_1, q5_1)
+    ZSET(Q8_0, q8_0)
+#undef ZSET
+}
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * k_body.h - x86 kernels of the K quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) with Q8_K activations
+ * (formula in kernels/vecdot.h and src/quant/vecdot_ref_k.c; layouts in src/quant/q2_k.c ...
+ * q6_k.c). Not a standalone header: avx2_k.c, avxvnni_k.c, avx512_k.c include it after
+ * defining TGT, DOT_MODE (ymm_util.h), FILL_FN and ISA_NAME (and optionally FILL_LINKAGE, as
+ * in q_body.h).
+ *
+ * Per super-block of 256 and weight row r: the quants are unpacked 32 at a time into unsigned
+ * bytes u (one 256-bit register: a sub-block of 32, or two of 16), the sub-block scales into
+ * int16 lanes; then for each activation row c
+ *     isum[c] += sum_pairs(vpmaddubsw(u, a_c) * scales)          (int32 lanes, exact)
+ * vpmaddubsw pairs stay below 2 * 63 * 127 (Q6_K's u <= 63), so they never saturate. Offsets
+ * and mins go through Q8_K's per-16 sums bsum (which must be the sums of its quants, as
+ * l4a_q8_k_from_float makes them):
+ *     Q3_K  q = u - 4:   isum -= 4 * sum_k s_k bsum_k
+ *     Q6_K  q = u - 32:  isum -= 32 * sum_k s_k bsum_k
+ *     Q2_K, Q4_K, Q5_K:  msum = sum_j m_j bsum_j
+ * The lanes are summed to the reference's integers, and each super-block adds the reference's
+ * float term (d_a d) isum - (d_a dmin) msum: the result equals the reference's, bit for bit
+ * when the compiler does not contract the float expression (GCC in ISO C mode does not).
+ * One weight super-block is unpacked once for all NA activation rows (tiles up to 4 x 4: the
+ * activations are read from L1 again for each weight row).
+ */
+#include "kernels/arch/x86/ymm_util.h"
+#include "kernels/arch/vecdot_arch.h"
+#include "quant/blocks.h"
+
+enum { K2, K3, K4, K5, K6 };
+#define KWSIZE(T)                                                                              \
+    ((T) == K2 ? 84 : (T) == K3 ? 110 : (T) == K4 ? 144 : (T) == K5 ? 176 : 210)
+
+/* int16 lanes all equal to lane j (0..7) of a vector holding 8 int16 in both halves. */
+TGT INLINE __m256i bcast16(__m256i s8x2, int j) {
+    return _mm256_shuffle_epi8(s8x2, _mm256_set1_epi16((short)(((2 * j + 1) << 8) | (2 * j))));
+}
+
+/* Scales of chunk k (elements 32k..32k+31, sub-blocks 2k and 2k+1 of 16) from 16 int16 scales
+ * s: sub-block 2k in the low half (elements 32k..32k+15), 2k+1 in the high half. */
+TGT INLINE __m256i scales16_pair(__m256i s16, int k) {
+    const __m256i half = k < 4 ? _mm256_permute4x64_epi64(s16, 0x44)     /* [s0..7, s0..7] */
+                               : _mm256_permute4x64_epi64(s16, 0xEE);   /* [s8..15, s8..15] */
+    const int j = 2 * (k % 4);                          /* 2k within its half */
+    const __m256i ctrl = _mm256_setr_epi8(
+        (char)(2 * j), (char)(2 * j + 1), (char)(2 * j), (char)(2 * j + 1), (char)(2 * j),
+        (char)(2 * j + 1), (char)(2 * j), (char)(2 * j + 1), (char)(2 * j), (char)(2 * j + 1),
+        (char)(2 * j), (char)(2 * j + 1), (char)(2 * j), (char)(2 * j + 1), (char)(2 * j),
+        (char)(2 * j + 1), (char)(2 * j + 2), (char)(2 * j + 3), (char)(2 * j + 2),
+        (char)(2 * j + 3), (char)(2 * j + 2), (char)(2 * j + 3), (char)(2 * j + 2),
+        (char)(2 * j + 3), (char)(2 * j + 2), (char)(2 * j + 3), (char)(2 * j + 2),
+        (char)(2 * j + 3), (char)(2 * j + 2), (char)(2 * j + 3), (char)(2 * j + 2),
+        (char)(2 * j + 3));
+    return _mm256_shuffle_epi8(half, ctrl);
+}
+
+TGT INLINE __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+/* Q8_K block i of activation row c */
+#define YB(c) ((const l4a_block_q8_k *)(a + (size_t)(c) * as) + i)
+
+/* The 16 bsums of an activation block times 16 int16 coefficients, in 8 int32 lanes. */
+TGT INLINE __m256i bsum_dot(const l4a_block_q8_k *y, __m256i coef16) {
+    return _mm256_madd_epi16(load32(y->bsums), coef16);
+}
+
+/* Q4_K/Q5_K: 8 six-bit scales and mins (packing in src/quant/q4_k.c) as int16 vectors. */
+TGT INLINE void k45_scales(const uint8_t *p, __m128i *sc, __m128i *m) {
+    const uint32_t u0 = ld32(p), u1 = ld32(p + 4), u2 = ld32(p + 8);
+    const uint32_t sc_lo = u0 & 0x3F3F3F3Fu, m_lo = u1 & 0x3F3F3F3Fu;
+    const uint32_t sc_hi = (u2 & 0x0F0F0F0Fu) | (((u0 >> 6) & 0x03030303u) << 4);
+    const uint32_t m_hi = ((u2 >> 4) & 0x0F0F0F0Fu) | (((u1 >> 6) & 0x03030303u) << 4);
+    *sc = _mm_cvtepu8_epi16(_mm_setr_epi32((int)sc_lo, (int)sc_hi, 0, 0));
+    *m = _mm_cvtepu8_epi16(_mm_setr_epi32((int)m_lo, (int)m_hi, 0, 0));
+}
+
+/* Q3_K: 16 signed 6-bit scales (packing in src/quant/q3_k.c) as int16. */
+TGT INLINE __m256i k3_scales(const uint8_t *p) {
+    const uint32_t u0 = ld32(p), u1 = ld32(p + 4), u2 = ld32(p + 8);
+    const uint32_t v0 = (u0 & 0x0F0F0F0Fu) | ((u2 & 0x03030303u) << 4);
+    const uint32_t v1 = (u1 & 0x0F0F0F0Fu) | (((u2 >> 2) & 0x03030303u) << 4);
+    const uint32_t v2 = ((u0 >> 4) & 0x0F0F0F0Fu) | (((u2 >> 4) & 0x03030303u) << 4);
+    const uint32_t v3 = ((u1 >> 4) & 0x0F0F0F0Fu) | (((u2 >> 6) & 0x03030303u) << 4);
+    const __m128i v = _mm_setr_epi32((int)v0, (int)v1, (int)v2, (int)v3);
+    return _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
+}
+
+/* The integer sums of one super-block: isum (and msum) lanes to two ints. */
+TGT INLINE void hsum2(__m256i is, __m256i ms, int *pi, int *pm) {
+    *pi = hsum_epi32(is);
+    *pm = hsum_epi32(ms);
+}
+
+/* ---- the super-block of one weight row against NA activation rows. Each adds
+ * (d_a d) isum - (d_a dmin) msum to acc[c]. */
+
+TGT INLINE void sb_q2_k(const int NA, const uint8_t *b, const uint8_t *a, size_t as, int64_t i,
+                        float *acc) {
+    const __m128i sb = _mm_loadu_si128((const __m128i *)b);
+    const __m256i s16 = _mm256_cvtepu8_epi16(_mm_and_si128(sb, _mm_set1_epi8(0x0F)));
+    const __m256i m16 =
+        _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sb, 4), _mm_set1_epi8(0x0F)));
+    __m256i is[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) is[c] = _mm256_setzero_si256();
+    const __m256i three = _mm256_set1_epi8(3);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+        const __m256i q = load32(b + 16 + 32 * h);
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; s++) {
+            const int k = 4 * h + s;
+            const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * s), three);
+            const __m256i sc = scales16_pair(s16, k);
+#pragma GCC unroll 4
+            for (int c = 0; c < NA; c++)
+                is[c] = madd_acc(is[c], _mm256_maddubs_epi16(u, load32(YB(c)->qs + 32 * k)), sc);
+        }
+    }
+    const float d = h2f(ld16(b + 80)), dmin = h2f(ld16(b + 82));
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) {
+        int isum, msum;
+        hsum2(is[c], bsum_dot(YB(c), m16), &isum, &msum);
+        acc[c] += (YB(c)->d * d) * (float)isum - (YB(c)->d * dmin) * (float)msum;
+    }
+}
+
+TGT INLINE void sb_q3_k(const int NA, const uint8_t *b, const uint8_t *a, size_t as, int64_t i,
+                        float *acc) {
+    const __m256i s16 = k3_scales(b + 96);
+    __m256i is[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++)            /* the -4 offset: -4 sum_k s_k bsum_k */
+        is[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                 _mm256_slli_epi32(bsum_dot(YB(c), s16), 2));
+    const __m256i hm = load32(b);
+    const __m256i three = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+        const __m256i q = load32(b + 32 + 32 * h);
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; s++) {
+            const int k = 4 * h + s;        /* elements 32k + l: hmask bit k of byte l */
+            const __m256i low = _mm256_and_si256(_mm256_srli_epi16(q, 2 * s), three);
+            const __m256i hb =
+                _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(hm, k), 2), four);
+            const __m256i u = _mm256_or_si256(low, hb);     /* q + 4, 0..7 */
+            const __m256i sc = scales16_pair(s16, k);
+#pragma GCC unroll 4
+            for (int c = 0; c < NA; c++)
+                is[c] = madd_acc(is[c], _mm256_maddubs_epi16(u, load32(YB(c)->qs + 32 * k)), sc);
+        }
+    }
+    const float d = h2f(ld16(b + 108));
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) acc[c] += (YB(c)->d * d) * (float)hsum_epi32(is[c]);
+}
+
+/* Q4_K (qh == NULL) and Q5_K: d at 0, dmin at 2, scales at 4, Q5_K's qh at 16, qs after. */
+TGT INLINE void sb_q45_k(const int T, const int NA, const uint8_t *b, const uint8_t *a,
+                         size_t as, int64_t i, float *acc) {
+    __m128i sc8, m8;
+    k45_scales(b + 4, &sc8, &m8);
+    const __m256i sc2 = _mm256_broadcastsi128_si256(sc8);
+    /* mins per pair of bsums: [m0 m0 m1 m1 ... m7 m7] */
+    const __m256i m16 = _mm256_set_m128i(_mm_unpackhi_epi16(m8, m8), _mm_unpacklo_epi16(m8, m8));
+    const uint8_t *qs = b + (T == K5 ? 48 : 16);
+    __m256i hb = T == K5 ? load32(b + 16) : _mm256_setzero_si256();
+    __m256i is[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) is[c] = _mm256_setzero_si256();
+    const __m256i low4 = _mm256_set1_epi8(0x0F), bit4 = _mm256_set1_epi8(0x10);
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++) {           /* sub-blocks 2p (low nibbles), 2p+1 (high) */
+        const __m256i q = load32(qs + 32 * p);
+        __m256i u0 = _mm256_and_si256(q, low4);
+        __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+        if (T == K5) {                      /* bit 2p, 2p+1 of qh[l]: the fifth bit */
+            u0 = _mm256_or_si256(u0, _mm256_and_si256(_mm256_slli_epi16(hb, 4), bit4));
+            u1 = _mm256_or_si256(u1, _mm256_and_si256(_mm256_slli_epi16(hb, 3), bit4));
+            hb = _mm256_srli_epi16(hb, 2);
+        }
+        const __m256i s0 = bcast16(sc2, 2 * p), s1 = bcast16(sc2, 2 * p + 1);
+#pragma GCC unroll 4
+        for (int c = 0; c < NA; c++) {
+            is[c] = madd_acc(is[c], _mm256_maddubs_epi16(u0, load32(YB(c)->qs + 64 * p)), s0);
+            is[c] = madd_acc(is[c], _mm256_maddubs_epi16(u1, load32(YB(c)->qs + 64 * p + 32)),
+                             s1);
+        }
+    }
+    const float d = h2f(ld16(b)), dmin = h2f(ld16(b + 2));
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) {
+        int isum, msum;
+        hsum2(is[c], bsum_dot(YB(c), m16), &isum, &msum);
+        acc[c] += (YB(c)->d * d) * (float)isum - (YB(c)->d * dmin) * (float)msum;
+    }
+}
+
+TGT INLINE void sb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_t as, int64_t i,
+                        float *acc) {
+    const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 192)));
+    __m256i is[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++)            /* the -32 offset: -32 sum_k s_k bsum_k */
+        is[c] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                 _mm256_slli_epi32(bsum_dot(YB(c), s16), 5));
+    const __m256i low4 = _mm256_set1_epi8(0x0F), hi2 = _mm256_set1_epi8(0x30);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+        const __m256i ql0 = load32(b + 64 * h), ql1 = load32(b + 64 * h + 32);
+        const __m256i qh = load32(b + 128 + 32 * h);
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; s++) {
+            const int k = 4 * h + s;
+            const __m256i l = (s & 1) ? ql1 : ql0;
+            const __m256i low = (s >> 1) ? _mm256_and_si256(_mm256_srli_epi16(l, 4), low4)
+                                         : _mm256_and_si256(l, low4);
+            /* bits 2s..2s+1 of qh to bits 4..5 */
+            const __m256i high = s < 2 ? _mm256_and_si256(_mm256_slli_epi16(qh, 4 - 2 * s), hi2)
+                                 : s == 2 ? _mm256_and_si256(qh, hi2)
+                                          : _mm256_and_si256(_mm256_srli_epi16(qh, 2), hi2);
+            const __m256i u = _mm256_or_si256(low, high);   /* q, 0..63 */
+            const __m256i sc = scales16_pair(s16, k);
+#pragma GCC unroll 4
+            for (int c = 0; c < NA; c++)
+                is[c] = madd_acc(is[c], _mm256_maddubs_epi16(u, load32(YB(c)->qs + 32 * k)), sc);
+        }
+    }
+    const float d = h2f(ld16(b + 208));
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) acc[c] += (YB(c)->d * d) * (float)hsum_epi32(is[c]);
+}
+
+/* ---- tiles: NW weight rows x NA activation rows over nb super-blocks */
+
+TGT INLINE void ktile(const int T, const int NW, const int NA, int64_t nb, const uint8_t *w,
+                      size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
+    float acc[4][4] = {{0}};
+    for (int64_t i = 0; i < nb; i++) {
+#pragma GCC unroll 4
+        for (int r = 0; r < NW; r++) {
+            const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
+            switch (T) {
+            case K2: sb_q2_k(NA, b, a, as, i, acc[r]); break;
+            case K3: sb_q3_k(NA, b, a, as, i, acc[r]); break;
+            case K4: sb_q45_k(K4, NA, b, a, as, i, acc[r]); break;
+            case K5: sb_q45_k(K5, NA, b, a, as, i, acc[r]); break;
+            default: sb_q6_k(NA, b, a, as, i, acc[r]); break;
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < NW; r++)
+#pragma GCC unroll 4
+        for (int c = 0; c < NA; c++) out[(size_t)c * os + (size_t)r] = acc[r][c];
+}
+
+#define KCASE(W_, A_)                                                                          \
+    case (W_) * 8 + (A_):                                                                      \
+        ktile(T, W_, A_, nb, wp, ws, ap + (size_t)c0 * as, as, out + (size_t)c0 * os, os);     \
+        break;
+
+/* Any nw x na: all nw rows at once (the weight super-block is unpacked per row anyway),
+ * activation rows in groups of at most 4. */
+TGT INLINE void ktile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
+                          const void *a, size_t as, int na, float *out, size_t os) {
+    const uint8_t *wp = w, *ap = a;
+    const int64_t nb = n / L4A_QK_K;
+    for (int c0 = 0; c0 < na; c0 += 4) {
+        const int ta = na - c0 < 4 ? na - c0 : 4;
+        switch (nw * 8 + ta) {
+            KCASE(1, 1) KCASE(1, 2) KCASE(1, 3) KCASE(1, 4)
+            KCASE(2, 1) KCASE(2, 2) KCASE(2, 3) KCASE(2, 4)
+            KCASE(3, 1) KCASE(3, 2) KCASE(3, 3) KCASE(3, 4)
+            KCASE(4, 1) KCASE(4, 2) KCASE(4, 3) KCASE(4, 4)
+        default: break;
+        }
+    }
+}
+
+#define DEFINE_KTYPE(name, T)                                                                  \
+    TGT static float dot_##name(int64_t n, const void *w, const void *a) {                     \
+        float out;                                                                             \
+        ktile(T, 1, 1, n / L4A_QK_K, w, 0, a, 0, &out, 0);                                     \
+        return out;                                                                            \
+    }                                                                                          \
+    TGT static void tile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,    \
+                                size_t as, int na, float *out, size_t os) {                    \
+        ktile_any(T, n, w, ws, nw, a, as, na, out, os);                                        \
+    }
+
+DEFINE_KTYPE(q2_k, K2)
+DEFINE_KTYPE(q3_k, K3)
+DEFINE_KTYPE(q4_k, K4)
+DEFINE_KTYPE(q5_k, K5)
+DEFINE_KTYPE(q6_k, K6)
+
+#ifndef FILL_LINKAGE
+#define FILL_LINKAGE
+#endif
+FILL_LINKAGE void FILL_FN(l4a_vecdot *t) {
+#define SET(W, name)                                                                           \
+    t[L4A_TYPE_##W].dot = dot_##name;                                                          \
+    t[L4A_TYPE_##W].dot_tile = tile_##name;                                                    \
+    t[L4A_TYPE_##W].isa = ISA_NAME;
+    SET(Q2_K, q2_k)
+    SET(Q3_K, q3_k)
+    SET(Q4_K, q4_k)
+    SET(Q5_K, q5_k)
+    SET(Q6_K, q6_k)
+#undef SET
+}

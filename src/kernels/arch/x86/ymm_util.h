@@ -1,0 +1,105 @@
+/*
+ * ymm_util.h - small 256-bit helpers shared by the x86 kernel bodies (q_body.h, k_body.h).
+ *
+ * Not a standalone header: the including .c file first defines
+ *   TGT        the target attribute of its ISA (e.g. __attribute__((target("avx2,fma,f16c"))))
+ *   DOT_MODE   how bytes are multiplied: 0 AVX2 (vpmaddubsw, then vpmaddwd with ones),
+ *              1 AVX-512 VL + VNNI (EVEX vpdpbusd), 2 AVX-VNNI (VEX vpdpbusd)
+ * and every helper carries TGT so that it inlines into that file's kernels.
+ */
+#ifndef L4A_X86_YMM_UTIL_H
+#define L4A_X86_YMM_UTIL_H
+
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* f16 bits -> float (F16C). */
+TGT INLINE float h2f(uint16_t h) {
+    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
+
+/* Unaligned little-endian loads without undefined behaviour. */
+TGT INLINE uint16_t ld16(const void *p) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+TGT INLINE uint32_t ld32(const void *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+TGT INLINE float ldf(const void *p) {
+    float v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Sum of the 8 floats of v: (v0+v4 + v2+v6) + (v1+v5 + v3+v7). */
+TGT INLINE float hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* Sum of the 8 int32 of v (exact: callers keep it in range). */
+TGT INLINE int hsum_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* The 16 nibbles of qs[0..15] as 32 bytes: low nibbles (elements 0..15), then high nibbles
+ * (elements 16..31) - the element order of the 32-element formats. The 16 bytes are loaded
+ * into both halves and the upper half shifted by 4 (a 32-bit shift: the mask removes what
+ * crosses bytes). */
+TGT INLINE __m256i nibbles_lo_hi(const uint8_t *qs) {
+    const __m256i x = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)qs));
+    const __m256i sh = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
+    return _mm256_and_si256(_mm256_srlv_epi32(x, sh), _mm256_set1_epi8(0x0F));
+}
+
+/* Byte i = 0xFF where bit i of bits is set, else 0 (i = 0..31). */
+TGT INLINE __m256i bits_to_bytes(uint32_t bits) {
+#if DOT_MODE == 1
+    return _mm256_movm_epi8((__mmask32)bits);
+#else
+    const __m256i shuf = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i sel = _mm256_set1_epi64x(0x8040201008040201LL);
+    const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), shuf);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(v, sel), sel);
+#endif
+}
+
+/* acc + sum of 4 adjacent products u8 u[i] * s8 s[i] per int32 lane. In AVX2 mode the pairs
+ * go through int16 (vpmaddubsw saturates above 32767): callers keep 2 * max u * 127 below
+ * that (u <= 128). */
+TGT INLINE __m256i dot_us(__m256i acc, __m256i u, __m256i s) {
+#if DOT_MODE == 1
+    return _mm256_dpbusd_epi32(acc, u, s);
+#elif DOT_MODE == 2
+    return _mm256_dpbusd_avx_epi32(acc, u, s);
+#else
+    const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+    return _mm256_add_epi32(acc, p);
+#endif
+}
+
+/* acc + sum of 2 adjacent products int16 p[i] * s[i] per int32 lane (exact). */
+TGT INLINE __m256i madd_acc(__m256i acc, __m256i p, __m256i s) {
+#if DOT_MODE == 1
+    return _mm256_dpwssd_epi32(acc, p, s);
+#elif DOT_MODE == 2
+    return _mm256_dpwssd_avx_epi32(acc, p, s);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(p, s));
+#endif
+}
+
+#endif
