@@ -15,4 +15,11 @@ const l4a_vocab *l4a_model_vocab(const l4a_model *m);
 /* The parsed GGUF (metadata, tensors) of a model. */
 const l4a_gguf *l4a_model_gguf(const l4a_model *m);
 
+/* The numerics of a context. On (the default), activations are rounded before each matmul
+ * to the grid of ggml's integer dot product for the weight type, and an F16 cache's
+ * attention operands to f16, so that results are llama.cpp's (kernels/actround.c). Off,
+ * everything stays in float: the model's exact function up to float rounding, for checks
+ * against a float64 reference. Not thread-safe: set between decodes. */
+void l4a_ctx_set_ggml_rounding(l4a_ctx *ctx, bool on);
+
 #endif

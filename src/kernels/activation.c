@@ -1,0 +1,35 @@
+/*
+ * activation.c - the element-wise kernels: gated activations of the feed-forward block
+ * (Shazeer 2020, "GLU Variants Improve Transformer"), residual add, scaling.
+ *
+ * SiLU (Elfwing et al. 2017, also "swish"): x * sigmoid(x), used gated as SwiGLU by Llama and
+ * Qwen2. GELU (Hendrycks & Gimpel 2016) in its tanh approximation, used gated as GeGLU by
+ * Gemma (Hugging Face's "gelu_pytorch_tanh"). Computed in float with libm's expf/tanhf: no
+ * lookup tables.
+ */
+#include "kernels/kernels.h"
+
+#include <math.h>
+
+static inline float silu(float x) { return x / (1.0f + expf(-x)); }
+
+static inline float gelu_tanh(float x) {
+    const float k = 0.7978845608028654f;   /* sqrt(2/pi) */
+    return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
+}
+
+void l4a_swiglu_forward(float *out, const float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = silu(gate[i]) * up[i];
+}
+
+void l4a_geglu_forward(float *out, const float *gate, const float *up, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = gelu_tanh(gate[i]) * up[i];
+}
+
+void l4a_add_forward(float *out, const float *a, const float *b, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+void l4a_scale_forward(float *x, float s, int64_t n) {
+    for (int64_t i = 0; i < n; i++) x[i] *= s;
+}

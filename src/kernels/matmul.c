@@ -1,0 +1,234 @@
+/*
+ * matmul.c - x (T,C) @ w (OC,C)^T (+ bias) -> out (T,OC) for a weight of any element type.
+ *
+ * The weight stays in its file format (quantized blocks). Worker threads own ranges of output
+ * rows, in tiles of L4A_MATMUL_TILE rows. Two ways to compute a tile:
+ *
+ *  - Integer path (round_act, and the type has SIMD dot products on this CPU, kernels/vecdot.h):
+ *    each row of x is quantized once to the type's activation format (Q8_0, Q8_1, Q8_K, F16,
+ *    BF16), then integer dot products as ggml computes them - llama.cpp's arithmetic, at the
+ *    speed of the memory for decoding.
+ *  - Float path (everything else, and every type when round_act is off): the tile's rows are
+ *    dequantized once into the thread's scratch and multiplied with all T rows of x in 4x4
+ *    blocks (vec.c), so a prompt runs as a float matrix-matrix product. With round_act, x is
+ *    first rounded to the grid of the type's activation format (actround.c), which gives the
+ *    integer path's results up to float summation order.
+ *
+ * Every output element is computed by the same sequence of float operations whatever T, the
+ * tiling and the number of threads (the float 1x1, 1x4 and 4x4 blocks share one summation
+ * order; the integer path takes one token per call), so decoding tokens one at a time or in a
+ * batch gives identical results. Not a tuned GEMM (no packing, no cache blocking over C).
+ */
+#include "kernels/kernels.h"
+#include "kernels/vec.h"
+#include "kernels/vecdot.h"
+#include "core/core.h"
+
+#include <string.h>
+
+#define TILE L4A_MATMUL_TILE
+
+static bool g_int_path = true;
+
+void l4a_matmul_set_int_path(bool on) { g_int_path = on; }
+
+/* Per thread: a tile of dequantized rows, rounded up to whole cache lines. */
+static size_t tile_floats(int64_t C) { return ((size_t)TILE * (size_t)C + 15) & ~(size_t)15; }
+
+size_t l4a_matmul_scratch_floats(int64_t C, int64_t T, int n_threads) {
+    /* the threads' tiles, then the rounded copy of x (T,C) */
+    return (size_t)n_threads * tile_floats(C) + (size_t)T * (size_t)C;
+}
+
+/* One product of a job: its weight, output and path. */
+typedef struct mm_op {
+    float *out;                 /* (T,OC) */
+    const l4a_tensor *w;        /* (OC,C) */
+    const l4a_type_traits *tr;
+    const float *bias;          /* (OC) or NULL */
+    const l4a_vecdot *vd;       /* the integer path, or NULL: the float path */
+    int64_t first_tile;         /* index of its first tile in the job's list of tiles */
+} mm_op;
+
+#define MAX_OPS 4
+
+/* Products of one x with up to MAX_OPS weights, their tiles split across the threads. */
+typedef struct matmul_job {
+    mm_op ops[MAX_OPS];
+    int n_ops;
+    int64_t n_tiles;            /* of all ops */
+    const float *x;             /* (T,C) floats: the float path */
+    const uint8_t *xq;          /* T rows of xq_row bytes: x in the integer path's format */
+    size_t xq_row;
+    int64_t T;
+    float *scratch;
+    size_t scratch_stride;
+} matmul_job;
+
+/* The integer path: out rows r0..r0+nr-1 for every token, L4A_VECDOT_TILE weight rows per
+ * call and one token at a time. Not several tokens per call: the SIMD tile kernels may sum a
+ * dot product in another order when they hold several activation rows, and a token's result
+ * must not depend on its neighbours in the batch (see the top of the file). */
+static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, int64_t nr) {
+    const int64_t C = op->w->ne[0], OC = op->w->ne[1], T = j->T, B = L4A_VECDOT_TILE;
+    const size_t wrow = (size_t)op->w->nb[1];
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t r = 0; r < nr; r += B) {
+            const int nw = (int)(nr - r < B ? nr - r : B);
+            op->vd->dot_tile(C, l4a_tensor_row(op->w, r0 + r), wrow, nw,
+                             j->xq + (size_t)t * j->xq_row, j->xq_row, 1,
+                             op->out + t * OC + r0 + r, (size_t)OC);
+        }
+}
+
+/* out rows r0..r0+nr-1 for every token, from nr float weight rows wf (row stride ws). */
+static void tile_product(const matmul_job *j, const mm_op *op, const float *wf, int64_t ws,
+                         int64_t r0, int64_t nr) {
+    const int64_t C = op->w->ne[0], OC = op->w->ne[1], T = j->T;
+    const float *x = j->x;
+    float *out = op->out;
+    float blk[16];
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4) {
+        int64_t r = 0;
+        for (; r + 4 <= nr; r += 4) {
+            l4a_vec_dot_4x4(wf + r * ws, ws, x + t * C, C, C, blk);
+            for (int jt = 0; jt < 4; jt++)
+                for (int jr = 0; jr < 4; jr++) out[(t + jt) * OC + r0 + r + jr] = blk[jt * 4 + jr];
+        }
+        for (; r < nr; r++)
+            for (int jt = 0; jt < 4; jt++)
+                out[(t + jt) * OC + r0 + r] = l4a_vec_dot_1x1(wf + r * ws, x + (t + jt) * C, C);
+    }
+    for (; t < T; t++) {
+        int64_t r = 0;
+        for (; r + 4 <= nr; r += 4) {
+            l4a_vec_dot_1x4(wf + r * ws, ws, x + t * C, C, blk);
+            for (int jr = 0; jr < 4; jr++) out[t * OC + r0 + r + jr] = blk[jr];
+        }
+        for (; r < nr; r++) out[t * OC + r0 + r] = l4a_vec_dot_1x1(wf + r * ws, x + t * C, C);
+    }
+}
+
+static void matmul_worker(void *arg, int ith, int nth) {
+    const matmul_job *j = arg;
+    int64_t tb, te;
+    l4a_split(j->n_tiles, ith, nth, &tb, &te);
+    float *wbuf = j->scratch + (size_t)ith * j->scratch_stride;
+    int k = 0;
+    for (int64_t tile = tb; tile < te; tile++) {
+        while (k + 1 < j->n_ops && tile >= j->ops[k + 1].first_tile) k++;
+        const mm_op *op = &j->ops[k];
+        const l4a_tensor *w = op->w;
+        const int64_t C = w->ne[0], OC = w->ne[1];
+        const int64_t r0 = (tile - op->first_tile) * TILE;
+        const int64_t nr = OC - r0 < TILE ? OC - r0 : TILE;
+        if (op->vd) {
+            tile_product_int(j, op, r0, nr);
+        } else if (w->type == L4A_TYPE_F32 && w->nb[1] % sizeof(float) == 0) {
+            /* F32 rows are used where they lie */
+            tile_product(j, op, l4a_tensor_row(w, r0), (int64_t)(w->nb[1] / sizeof(float)), r0,
+                         nr);
+        } else {
+            for (int64_t r = 0; r < nr; r++)
+                op->tr->to_float(l4a_tensor_row(w, r0 + r), wbuf + r * C, C);
+            tile_product(j, op, wbuf, C, r0, nr);
+        }
+        if (op->bias)
+            for (int64_t t = 0; t < j->T; t++)
+                for (int64_t r = r0; r < r0 + nr; r++) op->out[t * OC + r] += op->bias[r];
+    }
+}
+
+/* Rounding (float path) or quantization (integer path) of x's rows, split across the pool:
+ * a separate step, since every thread's product reads every row. */
+typedef struct round_job {
+    float *y;                   /* float path: rounded rows */
+    uint8_t *yq;                /* integer path: rows of yq_row bytes */
+    size_t yq_row;
+    const l4a_vecdot *vd;
+    const float *x;
+    int64_t T, C;
+    l4a_act_rounding r;
+} round_job;
+
+static void round_worker(void *arg, int ith, int nth) {
+    const round_job *j = arg;
+    int64_t t0, t1;
+    l4a_split(j->T, ith, nth, &t0, &t1);
+    if (j->vd)
+        for (int64_t t = t0; t < t1; t++)
+            j->vd->quantize_act(j->x + t * j->C, j->yq + (size_t)t * j->yq_row, j->C);
+    else if (t1 > t0)
+        l4a_act_round(j->y + t0 * j->C, j->x + t0 * j->C, (t1 - t0) * j->C, j->r);
+}
+
+/* The path of one product: the rounding grid of x and the integer kernels, if any. */
+static void plan(mm_op *op, bool round_act, l4a_act_rounding *r) {
+    op->tr = l4a_type_traits_of(op->w->type);
+    /* The loader validated every weight's type; anything else here is a bug. */
+    L4A_ASSERT(op->tr != NULL && op->tr->to_float != NULL);
+    L4A_ASSERT(op->w->ne[0] % op->tr->blck_size == 0);
+    *r = round_act ? l4a_act_rounding_of(op->w->type) : L4A_ACT_ROUND_NONE;
+    /* The integer path exists for the quantized types with SIMD kernels on this CPU. */
+    const l4a_vecdot *vd =
+        *r != L4A_ACT_ROUND_NONE && g_int_path ? l4a_vecdot_get(op->w->type) : NULL;
+    if (vd && (!vd->dot_tile || strcmp(vd->isa, "ref") == 0 || op->w->ne[0] % vd->block != 0))
+        vd = NULL;
+    op->vd = vd;
+}
+
+/* Products whose x preparation is the same (ops[0]'s) in one pass. */
+static void run_ops(l4a_pool *pool, const mm_op *ops, int n_ops, l4a_act_rounding r,
+                    const float *x, int64_t T, float *scratch) {
+    const int64_t C = ops[0].w->ne[0];
+    const int nth = l4a_pool_size(pool);
+    const l4a_vecdot *vd = ops[0].vd;
+    float *xr = scratch + (size_t)nth * tile_floats(C);     /* T*C floats of scratch */
+    round_job rj = {.y = xr, .yq = (uint8_t *)xr, .vd = vd, .x = x, .T = T, .C = C, .r = r};
+    if (vd) {
+        rj.yq_row = l4a_vecdot_act_size(vd, C);
+        L4A_ASSERT(rj.yq_row > 0 && rj.yq_row <= (size_t)C * sizeof(float));
+    }
+    if (r != L4A_ACT_ROUND_NONE) {
+        L4A_ASSERT(C % l4a_act_rounding_block(r) == 0);
+        if (T * C < 32768) round_worker(&rj, 0, 1);
+        else l4a_pool_run(pool, round_worker, &rj);
+        x = xr;
+    }
+    matmul_job j = {.n_ops = n_ops, .x = x, .xq = rj.yq, .xq_row = rj.yq_row, .T = T,
+                    .scratch = scratch, .scratch_stride = tile_floats(C)};
+    for (int i = 0; i < n_ops; i++) {
+        j.ops[i] = ops[i];
+        j.ops[i].first_tile = j.n_tiles;
+        j.n_tiles += (ops[i].w->ne[1] + TILE - 1) / TILE;
+    }
+    l4a_pool_run(pool, matmul_worker, &j);
+}
+
+void l4a_matmul_forward_n(l4a_pool *pool, const l4a_matmul_op *ops, int n_ops, const float *x,
+                          int64_t T, bool round_act, float *scratch) {
+    L4A_ASSERT(n_ops >= 1 && n_ops <= MAX_OPS);
+    if (T <= 0) return;
+    mm_op op[MAX_OPS];
+    l4a_act_rounding r[MAX_OPS];
+    bool shared = true;     /* one preparation of x serves all */
+    for (int i = 0; i < n_ops; i++) {
+        op[i] = (mm_op){.out = ops[i].out, .w = ops[i].w, .bias = ops[i].bias};
+        plan(&op[i], round_act, &r[i]);
+        L4A_ASSERT(op[i].w->ne[0] == op[0].w->ne[0]);
+        shared = shared && r[i] == r[0] && (op[i].vd == NULL) == (op[0].vd == NULL) &&
+                 (!op[i].vd || op[i].vd->act_type == op[0].vd->act_type);
+    }
+    if (shared) {
+        run_ops(pool, op, n_ops, r[0], x, T, scratch);
+        return;
+    }
+    for (int i = 0; i < n_ops; i++) run_ops(pool, &op[i], 1, r[i], x, T, scratch);
+}
+
+void l4a_matmul_forward(l4a_pool *pool, float *out, const float *x, const l4a_tensor *w,
+                        const float *bias, int64_t T, bool round_act, float *scratch) {
+    const l4a_matmul_op op = {.out = out, .w = w, .bias = bias};
+    l4a_matmul_forward_n(pool, &op, 1, x, T, round_act, scratch);
+}

@@ -1,0 +1,26 @@
+/*
+ * norm.c - RMSNorm (Zhang & Sennrich 2019, "Root Mean Square Layer Normalization").
+ *
+ * x (T,C) -> out (T,C): out[t][c] = x[t][c] / sqrt(mean_c(x[t]^2) + eps) * w[c].
+ * The mean of squares is accumulated in double: C is at most a few thousand, and this keeps
+ * the norm's own rounding far below the weights' quantization noise. Not LayerNorm (no mean
+ * subtraction, no bias); Gemma's "1 + w" is already folded into w by the GGUF converter.
+ */
+#include "kernels/kernels.h"
+
+#include <math.h>
+
+void l4a_rmsnorm_forward(float *out, const float *x, const float *w, int64_t T, int64_t C,
+                         float eps) {
+    for (int64_t t = 0; t < T; t++) {
+        const float *xt = x + t * C;
+        float *ot = out + t * C;
+        double ss = 0.0;
+        for (int64_t c = 0; c < C; c++) ss += (double)xt[c] * xt[c];
+        const float inv = (float)(1.0 / sqrt(ss / (double)C + (double)eps));
+        if (w)
+            for (int64_t c = 0; c < C; c++) ot[c] = xt[c] * inv * w[c];
+        else
+            for (int64_t c = 0; c < C; c++) ot[c] = xt[c] * inv;
+    }
+}

@@ -1,0 +1,56 @@
+/*
+ * vec.h - the float vector primitives under the kernels: dot products and scaled adds of
+ * f32 rows and of f16 rows (the KV cache).
+ *
+ * Plain C written so that GCC vectorizes it: sums are kept in groups of L4A_VEC_LANES
+ * independent lanes (summing lane by lane needs no reassociation, so no -ffast-math; the
+ * lanes are summed in a fixed order at the end), each lane group in its own named array so
+ * that the compiler keeps it in a register. On x86-64 with GCC each function is compiled three
+ * times (AVX-512, AVX2+FMA+F16C, baseline) and the loader picks one for the CPU
+ * (target_clones). a*b+c is not contracted to an FMA (ISO C mode): every product and sum is
+ * rounded as written, so the compiler's choice of vectorization cannot change a result. Not
+ * hand-written SIMD: that comes later, with the same signatures, tested against these.
+ */
+#ifndef L4A_KERNELS_VEC_H
+#define L4A_KERNELS_VEC_H
+
+#include <stdint.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&  \
+    !defined(L4A_NO_CLONES)
+#define L4A_VEC_FN                                                                             \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define L4A_VEC_FN
+#endif
+
+/* Lanes per partial-sum group: 8 floats, one AVX2 register (measured faster than 16 with
+ * AVX2, within 7% of 16 with AVX-512, in the 4x4 block below). */
+#define L4A_VEC_LANES 8
+
+/* sum_i a[i] * b[i] over n floats. */
+float l4a_vec_dot_f32(const float *a, const float *b, int64_t n);
+/* sum_i a[i] * float(h[i]) with h IEEE binary16 bits. */
+float l4a_vec_dot_f32_f16(const float *a, const uint16_t *h, int64_t n);
+/* y[i] += s * x[i] (one rounding: fused multiply-add). Arrays must not overlap. */
+void l4a_vec_axpy_f32(float *y, float s, const float *x, int64_t n);
+/* y[i] += s * float(h[i]) (fused). */
+void l4a_vec_axpy_f16(float *y, float s, const uint16_t *h, int64_t n);
+/* h[i] = binary16(x[i]), rounded to nearest even. */
+void l4a_vec_f32_to_f16(uint16_t *h, const float *x, int64_t n);
+/* x[i] = float(h[i]). */
+void l4a_vec_f16_to_f32(float *x, const uint16_t *h, int64_t n);
+
+/* The matmul's blocks. All three sum in the same order (see vec.c), so each result is the
+ * same whichever block computes it. sum_i w[i] * x[i]: */
+float l4a_vec_dot_1x1(const float *w, const float *x, int64_t n);
+/* The four sums of one x row (n floats) with four rows w_0..w_3 (row stride ws floats):
+ * out[r] = sum_i w_r[i] * x[i]. */
+void l4a_vec_dot_1x4(const float *w, int64_t ws, const float *x, int64_t n, float out[4]);
+/* The 4x4 sums of four x rows (stride xs) with four w rows (stride ws):
+ * out[j*4 + r] = sum_i w_r[i] * x_j[i]. The matmul's inner block: each loaded value is used
+ * four times, so it runs at the FPU's speed rather than the cache's. */
+void l4a_vec_dot_4x4(const float *w, int64_t ws, const float *x, int64_t xs, int64_t n,
+                     float out[16]);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * forward.c - the forward pass of a decoder-only transformer, one function for every family
+ * of the architecture table (arch.h): the families differ by flags, read here step by step.
+ *
+ * For a batch of T tokens at positions p0 .. p0+T-1 (p0 = tokens already in the cache):
+ *
+ *   x = embed(tokens)                                  (T,C)    [* sqrt(C): embd_scale]
+ *   for each layer:
+ *     h = rmsnorm(x) ; q,k,v = h Wq, h Wk, h Wv        [+ biases: qkv_bias]
+ *     q,k = rmsnorm per head                           [qk_norm]
+ *     q,k = rope(q,k)                                  (global or local base per layer)
+ *     cache[p0..] = k,v ; a = attention(q, cache)      [sliding window on local layers]
+ *     a = a Wo                                         [rmsnorm(a): post_norms]
+ *     x = x + a
+ *     h = rmsnorm(x) ; f = (act(h Wgate) * h Wup) Wdown [rmsnorm(f): post_norms]
+ *     x = x + f
+ *   logits = rmsnorm(x) Wout                           rows out_first .. T-1 only
+ *
+ * Not the context's bookkeeping (context.c) nor the kernels (src/kernels/). All buffers are
+ * the context's, sized for n_batch tokens in l4a_ctx_new: nothing is allocated here.
+ */
+#include "models/model_impl.h"
+#include "kernels/kernels.h"
+#include "quant/quant.h"
+
+#include <math.h>
+
+/* ---- element-wise steps split across the pool (the matmuls and attention split
+ *      themselves). Small ones run on the calling thread: waking the pool costs more. */
+
+typedef enum par_op { PAR_RMSNORM, PAR_SWIGLU, PAR_GEGLU, PAR_ADD } par_op;
+
+typedef struct par_job {
+    par_op op;
+    float *out;
+    const float *a, *b;     /* inputs (b: second operand) */
+    const float *w;         /* RMSNorm weight */
+    int64_t rows, cols;
+    float eps;
+} par_job;
+
+static void par_range(const par_job *j, int64_t r0, int64_t r1) {
+    const int64_t c = j->cols, off = r0 * c, n = (r1 - r0) * c;
+    switch (j->op) {
+    case PAR_RMSNORM:
+        l4a_rmsnorm_forward(j->out + off, j->a + off, j->w, r1 - r0, c, j->eps);
+        break;
+    case PAR_SWIGLU: l4a_swiglu_forward(j->out + off, j->a + off, j->b + off, n); break;
+    case PAR_GEGLU: l4a_geglu_forward(j->out + off, j->a + off, j->b + off, n); break;
+    case PAR_ADD: l4a_add_forward(j->out + off, j->a + off, j->b + off, n); break;
+    }
+}
+
+static void par_worker(void *arg, int ith, int nth) {
+    const par_job *j = arg;
+    int64_t r0, r1;
+    l4a_split(j->rows, ith, nth, &r0, &r1);
+    if (r0 < r1) par_range(j, r0, r1);
+}
+
+static void par_run(l4a_ctx *ctx, par_job j) {
+    /* Element-wise ops split by elements (one row may be all there is), norms by rows. */
+    if (j.op != PAR_RMSNORM) {
+        j.rows *= j.cols;
+        j.cols = 1;
+    }
+    if (j.rows * j.cols < 8192 || ctx->n_threads == 1) par_range(&j, 0, j.rows);
+    else l4a_pool_run(ctx->pool, par_worker, &j);
+}
+
+static void rmsnorm(l4a_ctx *ctx, float *out, const float *x, const l4a_tensor *w, int64_t rows,
+                    int64_t cols) {
+    par_job j = {.op = PAR_RMSNORM, .out = out, .a = x, .w = w->data, .rows = rows, .cols = cols,
+                 .eps = ctx->model->hp.norm_eps};
+    par_run(ctx, j);
+}
+
+static void add(l4a_ctx *ctx, float *x, const float *y, int64_t n) {
+    par_job j = {.op = PAR_ADD, .out = x, .a = x, .b = y, .rows = n, .cols = 1};
+    par_run(ctx, j);
+}
+
+static void matmul(l4a_ctx *ctx, float *out, const float *x, const l4a_tensor *w,
+                   const l4a_tensor *bias, int64_t T) {
+    l4a_matmul_forward(ctx->pool, out, x, w, bias ? bias->data : NULL, T, ctx->ggml_rounding,
+                       ctx->mm_scratch);
+}
+
+/* ---- the two blocks of a layer */
+
+static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T) {
+    const l4a_model *m = ctx->model;
+    const l4a_hparams *hp = &m->hp;
+    const l4a_arch *a = m->arch;
+    const int64_t C = hp->n_embd, H = hp->n_head, HKV = hp->n_head_kv;
+    const int64_t DK = hp->head_dim_k, DV = hp->head_dim_v, p0 = ctx->n_past;
+
+    /* q, k, v of the normed input: (T,H*DK), (T,HKV*DK), (T,HKV*DV) */
+    rmsnorm(ctx, ctx->xb, ctx->x, L->attn_norm, T, C);
+    const l4a_matmul_op qkv[3] = {
+        {.out = ctx->q, .w = L->wq, .bias = L->bq ? L->bq->data : NULL},
+        {.out = ctx->k, .w = L->wk, .bias = L->bk ? L->bk->data : NULL},
+        {.out = ctx->v, .w = L->wv, .bias = L->bv ? L->bv->data : NULL},
+    };
+    l4a_matmul_forward_n(ctx->pool, qkv, 3, ctx->xb, T, ctx->ggml_rounding, ctx->mm_scratch);
+    if (a->qk_norm) {
+        rmsnorm(ctx, ctx->q, ctx->q, L->q_norm, T * H, DK);
+        rmsnorm(ctx, ctx->k, ctx->k, L->k_norm, T * HKV, DK);
+    }
+    const float *cs = L->swa ? ctx->rope_cs_swa : ctx->rope_cs;
+    l4a_rope_forward(ctx->q, cs, T, H, DK, hp->n_rot, a->rope);
+    l4a_rope_forward(ctx->k, cs, T, HKV, DK, hp->n_rot, a->rope);
+
+    /* append this batch's keys and values to the layer's cache rows p0 .. p0+T-1 */
+    uint8_t *kc = ctx->k_cache + (uint64_t)il * ctx->k_layer_bytes;
+    uint8_t *vc = ctx->v_cache + (uint64_t)il * ctx->v_layer_bytes;
+    const size_t esz = ctx->kv_type == L4A_TYPE_F16 ? 2 : 4;
+    for (int64_t t = 0; t < T; t++) {
+        l4a_kv_store(kc + (size_t)((p0 + t) * HKV * DK) * esz, ctx->kv_type, ctx->k + t * HKV * DK,
+                     HKV * DK);
+        l4a_kv_store(vc + (size_t)((p0 + t) * HKV * DV) * esz, ctx->kv_type, ctx->v + t * HKV * DV,
+                     HKV * DV);
+    }
+
+    /* attention over positions 0 .. p0+t (the last n_swa of them on local layers) */
+    l4a_attn_args at = {
+        .out = ctx->xb, .q = ctx->q, .k = kc, .v = vc, .kv_type = ctx->kv_type,
+        .T = T, .H = H, .HKV = HKV, .DK = DK, .DV = DV, .pos0 = p0,
+        .window = L->swa ? hp->n_swa : 0, .scale = hp->attn_scale,
+        .round_f16 = ctx->ggml_rounding && ctx->kv_type == L4A_TYPE_F16,
+        .scratch = ctx->att_scratch, .scratch_stride = ctx->n_ctx + DK,
+        .kv_f32 = ctx->kv_f32, .kv_f32_v = (int64_t)ctx->n_ctx * HKV * DK,
+    };
+    l4a_attention_forward(ctx->pool, &at);
+
+    /* output projection (T,H*DV) -> (T,C), then the residual */
+    matmul(ctx, ctx->xb2, ctx->xb, L->wo, NULL, T);
+    if (a->post_norms) rmsnorm(ctx, ctx->xb2, ctx->xb2, L->attn_post_norm, T, C);
+    add(ctx, ctx->x, ctx->xb2, T * C);
+}
+
+static void ffn_block(l4a_ctx *ctx, const l4a_layer *L, int64_t T) {
+    const l4a_model *m = ctx->model;
+    const int64_t C = m->hp.n_embd, F = m->hp.n_ff;
+
+    rmsnorm(ctx, ctx->xb, ctx->x, L->ffn_norm, T, C);
+    const l4a_matmul_op gate_up[2] = {                         /* (T,F) each */
+        {.out = ctx->hb, .w = L->ffn_gate},
+        {.out = ctx->hb2, .w = L->ffn_up},
+    };
+    l4a_matmul_forward_n(ctx->pool, gate_up, 2, ctx->xb, T, ctx->ggml_rounding, ctx->mm_scratch);
+    par_job j = {.op = m->arch->act == L4A_ACT_GELU_TANH ? PAR_GEGLU : PAR_SWIGLU,
+                 .out = ctx->hb, .a = ctx->hb, .b = ctx->hb2, .rows = T * F, .cols = 1};
+    par_run(ctx, j);
+    matmul(ctx, ctx->xb2, ctx->hb, L->ffn_down, NULL, T);      /* (T,C) */
+    if (m->arch->post_norms) rmsnorm(ctx, ctx->xb2, ctx->xb2, L->ffn_post_norm, T, C);
+    add(ctx, ctx->x, ctx->xb2, T * C);
+}
+
+void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, int32_t T, int32_t out_first,
+                 float *out) {
+    const l4a_model *m = ctx->model;
+    const l4a_hparams *hp = &m->hp;
+    const int64_t C = hp->n_embd;
+    L4A_ASSERT(T > 0 && T <= ctx->n_batch && ctx->n_past + T <= ctx->n_ctx);
+
+    /* token embeddings (T,C): rows of token_embd, dequantized */
+    for (int32_t t = 0; t < T; t++)
+        l4a_dequant_row(m->tok_embd->type, l4a_tensor_row(m->tok_embd, tokens[t]), ctx->x + t * C,
+                        C);
+    if (m->arch->embd_scale) l4a_scale_forward(ctx->x, sqrtf((float)C), T * C);
+
+    /* RoPE angles of this batch's positions, for global and local layers */
+    const float *ff = m->rope_freqs ? m->rope_freqs->data : NULL;
+    l4a_rope_table(ctx->rope_cs, ctx->n_past, T, hp->n_rot, hp->rope_base, hp->rope_freq_scale, ff);
+    if (hp->n_swa > 0)
+        l4a_rope_table(ctx->rope_cs_swa, ctx->n_past, T, hp->n_rot, hp->rope_base_swa,
+                       hp->rope_freq_scale_swa, ff);
+
+    for (int il = 0; il < hp->n_layer; il++) {
+        attention_block(ctx, &m->layers[il], il, T);
+        ffn_block(ctx, &m->layers[il], T);
+    }
+
+    /* logits of the rows asked for: (T - out_first, V) */
+    const int64_t rows = T - out_first;
+    if (rows > 0) {
+        rmsnorm(ctx, ctx->xb, ctx->x + (int64_t)out_first * C, m->output_norm, rows, C);
+        matmul(ctx, out, ctx->xb, m->output, NULL, rows);
+    }
+    ctx->n_past += T;
+}

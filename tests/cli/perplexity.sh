@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# perplexity.sh - `llm4all perplexity` against llama.cpp's method on the same settings
+# (tests/golden/ppl/<model>.json from scripts/golden_ppl.py: tests/data/fr_handbook.txt,
+# n_ctx 512, a few windows): our PPL within 0.5% of llama.cpp's for each model, and the same
+# number of tokens in the file (same tokenizer). 0.5% allows for the different kernels and
+# accumulation orders of two implementations of the same quantized model, which move PPL by
+# far less than any real bug does. Uses jq (a Debian package).
+set -u
+cd "$(dirname "$0")/../.."
+BIN=${L4A_BIN:-build/llm4all}
+name=perplexity; passed=0; failed=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+command -v jq >/dev/null || { bad "jq is required"; echo "$name: 0 passed, 1 failed"; exit 1; }
+
+# Under sanitizers (L4A_TEST_FAST=1, 5-20x slower) one window of smollm2 is compared with
+# llama.cpp's running PPL after that window; the normal run checks every model in full.
+models=(smollm2-135m gemma3-270m qwen2.5-1.5b-instruct)
+[ "${L4A_TEST_FAST:-0}" = 1 ] && models=(smollm2-135m)
+for M in "${models[@]}"; do
+    G=tests/golden/ppl/$M.json
+    [ -f "$G" ] || { bad "no golden $G (run scripts/golden_ppl.py)"; continue; }
+    file=$(jq -r .file "$G"); c=$(jq -r .n_ctx "$G"); k=$(jq -r .n_chunks "$G")
+    ref=$(jq .ppl "$G"); scored=$(jq .n_scored "$G")
+    if [ "${L4A_TEST_FAST:-0}" = 1 ]; then
+        ref=$(jq '.running_ppl[0]' "$G"); scored=$((scored / k)); k=1
+    fi
+    "$BIN" perplexity -m $M -f "$file" -c "$c" --chunks "$k" -t 2 --json >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -ne 0 ]; then bad "$M: exit $rc"; tail -n 5 "$tmp/err" >&2; continue; fi
+    ok
+    ours=$(jq .ppl "$tmp/out")
+    if awk -v a="$ours" -v b="$ref" 'BEGIN { d = (a - b) / b; if (d < 0) d = -d; exit !(d <= 0.005) }'
+    then ok; else bad "$M: PPL $ours vs llama.cpp $ref (more than 0.5% apart)"; fi
+    echo "$M: PPL $ours (llama.cpp $ref), +/- $(jq .ppl_stderr "$tmp/out") (llama.cpp $(jq .ppl_stderr "$G"))"
+    [ "$(jq .n_tokens "$tmp/out")" = "$(jq .n_tokens "$G")" ] && ok ||
+        bad "$M: file is $(jq .n_tokens "$tmp/out") tokens, llama.cpp $(jq .n_tokens "$G")"
+    [ "$(jq .n_scored "$tmp/out")" = "$scored" ] && ok || bad "$M: tokens scored"
+    grep -q "\[$k\][0-9]" "$tmp/err" && ok || bad "$M: running PPL on stderr"
+done
+
+# the plain output line, on a short run
+"$BIN" perplexity -m smollm2-135m -f tests/data/fr_handbook.txt -c 64 --chunks 2 -t 2 \
+    >"$tmp/out" 2>"$tmp/err" && ok || bad "plain perplexity run"
+grep -qE '^PPL = [0-9]+\.[0-9]{4} \+/- [0-9]+\.[0-9]{5}$' "$tmp/out" && ok ||
+    bad "plain output: $(cat "$tmp/out")"
+# too little text for the window is an error
+head -c 300 tests/data/fr_handbook.txt >"$tmp/short.txt"
+"$BIN" perplexity -m smollm2-135m -f "$tmp/short.txt" -c 512 >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "needs at least 1024" "$tmp/err" && ok || bad "short file: $(cat "$tmp/err")"
+
+echo "$name: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,563 @@
+/*
+ * test_kernels.c - every kernel of src/kernels/ against a naive double-precision evaluation of
+ * its formula, on random data and odd shapes (sizes that are not multiples of the vector
+ * lanes, of the 4x4 blocks or of the 16-row tiles; more threads than rows).
+ *
+ * Tolerances, and why:
+ *  - Dot products (matmul, attention scores, vec): float summation of n products in any order
+ *    is within gamma_n * sum|a_i b_i| of the exact value, gamma_n = n u / (1 - n u), u = 2^-24
+ *    (Higham, "Accuracy and Stability of Numerical Algorithms", 3.1). We check that bound with
+ *    n = C + 2 (two more roundings: a scale factor applied after a block's sum).
+ *  - Element-wise float formulas (norm, rope, softmax, activations): a few ulps of the result
+ *    plus libm's error (expf/tanhf/cosf within 1-2 ulps): 1e-6 relative, 1e-7 absolute for
+ *    results near zero (rope and silu subtract terms of the size of their inputs: absolute
+ *    error scaled by the inputs' magnitude).
+ *  - The weight of matmul is compared after dequantization (to_float, exact by contract of
+ *    src/quant), so quantization error is not part of the tolerance.
+ */
+#include "harness.h"
+#include "kernels/kernels.h"
+#include "kernels/vec.h"
+#include "kernels/vecdot.h"
+#include "core/core.h"
+#include "quant/quant.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static float frand(void) {   /* uniform in [-1, 1) */
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (float)((double)(rng >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+static void fill(float *x, int64_t n, float scale) {
+    for (int64_t i = 0; i < n; i++) x[i] = frand() * scale;
+}
+static double gamma_n(int64_t n) {
+    const double u = FLT_EPSILON / 2;
+    return (double)n * u / (1.0 - (double)n * u);
+}
+static bool near(double got, double want, double rel, double abs_tol) {
+    return fabs(got - want) <= rel * fabs(want) + abs_tol;
+}
+
+/* ---------------------------------------------------------------- vec primitives */
+
+static void test_vec(void) {
+    static const int64_t ns[] = {0, 1, 7, 8, 9, 31, 33, 64, 100, 257};
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        const int64_t n = ns[k];
+        float a[4 * 258], b[4 * 258], y[257], y2[257];
+        uint16_t h[257];
+        fill(a, 4 * 258, 1.0f);
+        fill(b, 4 * 258, 1.0f);
+        for (int64_t i = 0; i < n; i++) h[i] = l4a_f32_to_f16(b[i]);
+        double want = 0, want_h = 0, mag = 0, mag_h = 0;
+        for (int64_t i = 0; i < n; i++) {
+            want += (double)a[i] * b[i];
+            mag += fabs((double)a[i] * b[i]);
+            want_h += (double)a[i] * l4a_f16_to_f32(h[i]);
+            mag_h += fabs((double)a[i] * l4a_f16_to_f32(h[i]));
+        }
+        CHECK_NEAR(l4a_vec_dot_f32(a, b, n), want, gamma_n(n) * mag + 1e-30);
+        CHECK_NEAR(l4a_vec_dot_f32_f16(a, h, n), want_h, gamma_n(n) * mag_h + 1e-30);
+
+        /* axpy, f16 conversions: exact formulas up to one rounding */
+        memcpy(y, b, sizeof(float) * (size_t)n);
+        memcpy(y2, b, sizeof(float) * (size_t)n);
+        l4a_vec_axpy_f32(y, 0.37f, a, n);
+        l4a_vec_axpy_f16(y2, -1.5f, h, n);
+        int bad = 0;
+        for (int64_t i = 0; i < n; i++) {
+            bad += !near(y[i], (double)b[i] + 0.37 * (double)a[i], 0, 3e-7 * (1 + fabs(a[i])));
+            bad += !near(y2[i], (double)b[i] - 1.5 * l4a_f16_to_f32(h[i]), 0, 6e-7);
+        }
+        CHECK_MSG(bad == 0, "axpy n=%lld: %d wrong", (long long)n, bad);
+        uint16_t h2[257];
+        float back[257];
+        l4a_vec_f32_to_f16(h2, a, n);
+        l4a_vec_f16_to_f32(back, h2, n);
+        bad = 0;
+        for (int64_t i = 0; i < n; i++) {
+            bad += h2[i] != l4a_f32_to_f16(a[i]);
+            bad += back[i] != l4a_f16_to_f32(h2[i]);
+        }
+        CHECK_MSG(bad == 0, "f16 conversions n=%lld: %d differ from tensor/types.c", (long long)n,
+                  bad);
+
+        /* the 4x4 and 1x4 blocks, rows of stride n + 1 (unaligned) */
+        const int64_t s = n + 1;
+        float out16[16], out4[4];
+        l4a_vec_dot_4x4(a, s, b, s, n, out16);
+        l4a_vec_dot_1x4(a, s, b, n, out4);
+        bad = 0;
+        for (int j = 0; j < 4; j++)
+            for (int r = 0; r < 4; r++) {
+                double w = 0, m = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    w += (double)a[r * s + i] * b[j * s + i];
+                    m += fabs((double)a[r * s + i] * b[j * s + i]);
+                }
+                bad += !near(out16[j * 4 + r], w, 0, gamma_n(n) * m + 1e-30);
+                if (j == 0) bad += !near(out4[r], w, 0, gamma_n(n) * m + 1e-30);
+            }
+        CHECK_MSG(bad == 0, "dot blocks n=%lld: %d wrong", (long long)n, bad);
+    }
+}
+
+/* ---------------------------------------------------------------- matmul */
+
+/* x (T,C) @ w (OC,C)^T + bias for weight type `type`, threads n_threads.
+ * Float path (int_path false): with round_act the reference multiplies by the rounded x
+ * (l4a_act_round, checked on its own below).
+ * Integer path: the reference is the plain C dot product of kernels/vecdot.h (ref ISA) of the
+ * weight row with x quantized by that entry; the bound is the same float-summation bound.
+ * Both: each row of the batch equals, bit for bit, the same row computed alone (T = 1, one
+ * thread). */
+static void check_matmul_path(uint32_t type, int64_t T, int64_t C, int64_t OC, int n_threads,
+                              bool with_bias, bool round_act, bool int_path) {
+    const l4a_type_traits *tr = l4a_type_traits_of(type);
+    uint64_t row_bytes;
+    if (!CHECK(tr && tr->from_float && l4a_row_size(type, C, &row_bytes))) return;
+    float *wf = malloc(sizeof(float) * (size_t)(OC * C));
+    float *wd = malloc(sizeof(float) * (size_t)(OC * C));
+    uint8_t *wq = malloc((size_t)(row_bytes * (uint64_t)OC));
+    float *x = malloc(sizeof(float) * (size_t)(T * C));
+    float *out = malloc(sizeof(float) * (size_t)(T * OC));
+    float *bias = malloc(sizeof(float) * (size_t)OC);
+    l4a_pool *pool = l4a_pool_new(n_threads);
+    float *scratch = l4a_malloc_aligned(sizeof(float) * l4a_matmul_scratch_floats(C, T, n_threads));
+    float *xr = malloc(sizeof(float) * (size_t)(T * C));
+    fill(wf, OC * C, 1.0f);
+    fill(x, T * C, 1.0f);
+    if (round_act) l4a_act_round(xr, x, T * C, l4a_act_rounding_of(type));
+    else memcpy(xr, x, sizeof(float) * (size_t)(T * C));
+    fill(bias, OC, 1.0f);
+    for (int64_t r = 0; r < OC; r++) {
+        tr->from_float(wf + r * C, wq + r * row_bytes, C);
+        tr->to_float(wq + r * row_bytes, wd + r * C, C);
+    }
+    l4a_tensor w = {.name = "w", .type = type, .n_dims = 2, .ne = {C, OC, 1, 1},
+                    .nb = {tr->type_size, row_bytes, row_bytes * (uint64_t)OC,
+                           row_bytes * (uint64_t)OC},
+                    .data = wq, .n_bytes = row_bytes * (uint64_t)OC};
+    l4a_matmul_set_int_path(int_path);
+    l4a_matmul_forward(pool, out, x, &w, with_bias ? bias : NULL, T, round_act, scratch);
+    const l4a_vecdot *ref = int_path ? l4a_vecdot_get_ref(type) : NULL;
+    uint8_t *xq = ref ? malloc(l4a_vecdot_act_size(ref, C)) : NULL;
+    int bad = 0;
+    double worst = 0;
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t r = 0; r < OC; r++) {
+            double want = with_bias ? bias[r] : 0.0, mag = with_bias ? fabs(bias[r]) : 0.0;
+            for (int64_t c = 0; c < C; c++) {
+                want += (double)wd[r * C + c] * xr[t * C + c];
+                mag += fabs((double)wd[r * C + c] * xr[t * C + c]);
+            }
+            if (ref) {      /* the integer formula, in plain C */
+                ref->quantize_act(x + t * C, xq, C);
+                want = ref->dot(C, wq + r * row_bytes, xq) + (with_bias ? bias[r] : 0.0);
+            }
+            double err = fabs(out[t * OC + r] - want), tol = gamma_n(C + 2) * mag;
+            if (err > tol) bad++;
+            if (err / tol > worst) worst = err / tol;
+        }
+    CHECK_MSG(bad == 0, "matmul %s T=%lld C=%lld OC=%lld threads=%d round %d int %d: %d of %lld "
+              "outside the bound (worst %.2f x bound)", tr->name, (long long)T, (long long)C,
+              (long long)OC, n_threads, round_act, int_path, bad, (long long)(T * OC), worst);
+    free(xq);
+    /* batch invariance: row by row on one thread gives the same bits */
+    l4a_pool *one = l4a_pool_new(1);
+    float *row = malloc(sizeof(float) * (size_t)OC);
+    int diff = 0;
+    for (int64_t t = 0; t < T; t++) {
+        l4a_matmul_forward(one, row, x + t * C, &w, with_bias ? bias : NULL, 1, round_act, scratch);
+        diff += memcmp(row, out + t * OC, sizeof(float) * (size_t)OC) != 0;
+    }
+    CHECK_MSG(diff == 0, "matmul %s T=%lld int %d: %d rows differ from the same row alone",
+              tr->name, (long long)T, int_path, diff);
+    l4a_matmul_set_int_path(true);
+    free(row);
+    l4a_pool_free(one);
+    l4a_free_aligned(scratch);
+    l4a_pool_free(pool);
+    free(wf); free(wd); free(wq); free(x); free(xr); free(out); free(bias);
+}
+
+static void check_matmul(uint32_t type, int64_t T, int64_t C, int64_t OC, int n_threads,
+                         bool with_bias, bool round_act) {
+    check_matmul_path(type, T, C, OC, n_threads, with_bias, round_act, false);
+    /* the integer path runs for rounded activations of types with SIMD dot products */
+    const l4a_vecdot *vd = l4a_vecdot_get(type);
+    if (round_act && l4a_act_rounding_of(type) != L4A_ACT_ROUND_NONE && vd &&
+        strcmp(vd->isa, "ref") != 0)
+        check_matmul_path(type, T, C, OC, n_threads, with_bias, round_act, true);
+}
+
+static void test_matmul(void) {
+    /* Say which types have the integer path here (the rest use the float path only). */
+    printf("integer matmul path (%s):", l4a_vecdot_isa());
+    for (uint32_t t = 0; t < L4A_TYPE_COUNT; t++) {
+        const l4a_vecdot *vd = l4a_vecdot_get(t);
+        if (vd && strcmp(vd->isa, "ref") != 0 && l4a_act_rounding_of(t) != L4A_ACT_ROUND_NONE)
+            printf(" %s", l4a_type_traits_of(t)->name);
+    }
+    printf("\n");
+
+    static const uint32_t types[] = {
+        L4A_TYPE_F32, L4A_TYPE_F16, L4A_TYPE_BF16, L4A_TYPE_Q4_0, L4A_TYPE_Q4_1, L4A_TYPE_Q5_0,
+        L4A_TYPE_Q5_1, L4A_TYPE_Q8_0, L4A_TYPE_Q2_K, L4A_TYPE_Q3_K, L4A_TYPE_Q4_K,
+        L4A_TYPE_Q5_K, L4A_TYPE_Q6_K, L4A_TYPE_Q8_K,
+    };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        const l4a_type_traits *tr = l4a_type_traits_of(types[i]);
+        if (!CHECK(tr != NULL)) continue;
+        /* C: two blocks (or 40 elements for the plain types: not a multiple of the lanes) */
+        const int64_t C = tr->blck_size == 1 ? 40 : 2 * tr->blck_size;
+        check_matmul(types[i], 1, C, 37, 2, false, true);   /* decode */
+        check_matmul(types[i], 7, C, 37, 2, true, true);    /* 4x4 blocks + row and token tails */
+        check_matmul(types[i], 7, C, 37, 2, true, false);   /* x as is */
+        check_matmul(types[i], 4, C, 16, 3, false, true);   /* exact blocks; an idle thread */
+        check_matmul(types[i], 2, C, 3, 3, true, false);    /* fewer rows than a block */
+    }
+    check_matmul(L4A_TYPE_F32, 19, 33, 70, 2, true, true);  /* in-place F32 rows, odd C */
+    check_matmul(L4A_TYPE_Q8_0, 33, 96, 45, 1, true, true); /* one thread, T past 32 */
+}
+
+/* Several weights sharing x in one call (l4a_matmul_forward_n) give, bit for bit, the
+ * results of separate calls: same types (x prepared once) and mixed grids (Q8_K, Q8_0 and
+ * F32: prepared per weight), with and without rounding. */
+static void test_matmul_n(void) {
+    const uint32_t types[3][3] = {{L4A_TYPE_Q4_K, L4A_TYPE_Q4_K, L4A_TYPE_Q6_K},
+                                  {L4A_TYPE_Q4_K, L4A_TYPE_Q8_0, L4A_TYPE_F32},
+                                  {L4A_TYPE_Q5_0, L4A_TYPE_Q5_0, L4A_TYPE_Q8_0}};
+    const int64_t C = 256, T = 5, OC[3] = {40, 16, 23};
+    float x[5 * 256], wf[40 * 256], bias[40];
+    fill(x, T * C, 1.0f);
+    fill(bias, 40, 1.0f);
+    l4a_pool *pool = l4a_pool_new(2);
+    float *scratch = l4a_malloc_aligned(sizeof(float) * l4a_matmul_scratch_floats(C, T, 2));
+    for (int set = 0; set < 3; set++)
+        for (int round = 0; round < 2; round++) {
+            l4a_tensor w[3];
+            uint8_t *data[3];
+            float *out[3], *sep[3];
+            l4a_matmul_op ops[3];
+            for (int i = 0; i < 3; i++) {
+                const l4a_type_traits *tr = l4a_type_traits_of(types[set][i]);
+                uint64_t rb = 0;
+                l4a_row_size(types[set][i], C, &rb);
+                data[i] = malloc(rb * (uint64_t)OC[i]);
+                fill(wf, OC[i] * C, 1.0f);
+                for (int64_t r = 0; r < OC[i]; r++) tr->from_float(wf + r * C, data[i] + r * rb, C);
+                w[i] = (l4a_tensor){.name = "w", .type = types[set][i], .n_dims = 2,
+                                    .ne = {C, OC[i], 1, 1}, .nb = {tr->type_size, rb, rb * OC[i],
+                                    rb * OC[i]}, .data = data[i], .n_bytes = rb * OC[i]};
+                out[i] = malloc(sizeof(float) * (size_t)(T * OC[i]));
+                sep[i] = malloc(sizeof(float) * (size_t)(T * OC[i]));
+                ops[i] = (l4a_matmul_op){.out = out[i], .w = &w[i], .bias = i == 1 ? bias : NULL};
+                l4a_matmul_forward(pool, sep[i], x, &w[i], ops[i].bias, T, round, scratch);
+            }
+            l4a_matmul_forward_n(pool, ops, 3, x, T, round, scratch);
+            int diff = 0;
+            for (int i = 0; i < 3; i++) {
+                diff += memcmp(out[i], sep[i], sizeof(float) * (size_t)(T * OC[i])) != 0;
+                free(data[i]);
+                free(out[i]);
+                free(sep[i]);
+            }
+            CHECK_MSG(diff == 0, "matmul_forward_n set %d round %d: %d outputs differ", set, round,
+                      diff);
+        }
+    l4a_free_aligned(scratch);
+    l4a_pool_free(pool);
+}
+
+/* ---------------------------------------------------------------- activation rounding */
+
+/* The grids of actround.c, checked against their definitions in double precision. */
+static void test_act_round(void) {
+    enum { N = 512 };
+    float x[N], y[N];
+    fill(x, N, 3.0f);
+    x[5] = 0.0f;
+    x[300] = -40.0f;                        /* a block dominated by a negative value */
+    for (int i = 64; i < 96; i++) x[i] = 0; /* an all-zero block */
+    /* Q8_0 grid: blocks of 32, step d = f16(max|x| / 127), |q| <= 127, nearest point */
+    l4a_act_round(y, x, N, L4A_ACT_ROUND_Q8_0);
+    int bad = 0;
+    for (int b = 0; b < N; b += 32) {
+        double amax = 0;
+        for (int j = 0; j < 32; j++) amax = fmax(amax, fabs(x[b + j]));
+        const double d = l4a_f16_to_f32(l4a_f32_to_f16((float)(amax / 127)));
+        for (int j = 0; j < 32; j++) {
+            const double q = d > 0 ? y[b + j] / d : 0;
+            bad += d > 0 ? (fabs(q - nearbyint(q)) > 1e-4 || fabs(q) > 127.5 ||
+                            fabs(nearbyint(q) - x[b + j] * 127 / amax) > 0.5 + 1e-4)
+                         : y[b + j] != 0;
+        }
+    }
+    CHECK_MSG(bad == 0, "Q8_0 activation grid: %d wrong", bad);
+    /* Q8_K grid: blocks of 256, step max|x| / 127 in float, q <= 127 */
+    l4a_act_round(y, x, N, L4A_ACT_ROUND_Q8_K);
+    bad = 0;
+    for (int b = 0; b < N; b += 256) {
+        double amax = 0;
+        for (int j = 0; j < 256; j++) amax = fmax(amax, fabs(x[b + j]));
+        const double d = amax / 127;
+        for (int j = 0; j < 256; j++) {
+            const double q = y[b + j] / d;
+            bad += fabs(q - nearbyint(q)) > 1e-3 || q > 127.001 || q < -127.001 ||
+                   fabs(y[b + j] - x[b + j]) > d / 2 * (1 + 1e-5);
+        }
+    }
+    CHECK_MSG(bad == 0, "Q8_K activation grid: %d wrong", bad);
+    l4a_act_round(y, x, N, L4A_ACT_ROUND_F16);
+    bad = 0;
+    for (int i = 0; i < N; i++) bad += y[i] != l4a_f16_to_f32(l4a_f32_to_f16(x[i]));
+    l4a_act_round(y, x, N, L4A_ACT_ROUND_BF16);
+    for (int i = 0; i < N; i++) bad += y[i] != l4a_bf16_to_f32(l4a_f32_to_bf16(x[i]));
+    l4a_act_round(y, x, N, L4A_ACT_ROUND_NONE);
+    for (int i = 0; i < N; i++) bad += y[i] != x[i];
+    CHECK_MSG(bad == 0, "16-bit / no rounding: %d wrong", bad);
+    CHECK(l4a_act_rounding_of(L4A_TYPE_Q4_1) == L4A_ACT_ROUND_Q8_0);
+    CHECK(l4a_act_rounding_of(L4A_TYPE_Q6_K) == L4A_ACT_ROUND_Q8_K);
+    CHECK(l4a_act_rounding_of(L4A_TYPE_F32) == L4A_ACT_ROUND_NONE);
+}
+
+/* ---------------------------------------------------------------- norm, rope, softmax */
+
+static void test_rmsnorm(void) {
+    const int64_t T = 3, C = 37;
+    float x[3 * 37], w[37], out[3 * 37];
+    fill(x, T * C, 3.0f);
+    fill(w, C, 2.0f);
+    for (int pass = 0; pass < 2; pass++) {
+        const float *wp = pass ? w : NULL;
+        l4a_rmsnorm_forward(out, x, wp, T, C, 1e-5f);
+        int bad = 0;
+        for (int64_t t = 0; t < T; t++) {
+            double ss = 0;
+            for (int64_t c = 0; c < C; c++) ss += (double)x[t * C + c] * x[t * C + c];
+            double inv = 1.0 / sqrt(ss / C + 1e-5);
+            for (int64_t c = 0; c < C; c++) {
+                double want = x[t * C + c] * inv * (wp ? wp[c] : 1.0);
+                bad += !near(out[t * C + c], want, 1e-6, 1e-7);
+            }
+        }
+        CHECK_MSG(bad == 0, "rmsnorm (weight %d): %d wrong", pass, bad);
+    }
+    /* in place gives the same */
+    float y[3 * 37];
+    memcpy(y, x, sizeof y);
+    l4a_rmsnorm_forward(y, y, w, T, C, 1e-5f);
+    l4a_rmsnorm_forward(out, x, w, T, C, 1e-5f);
+    CHECK(memcmp(y, out, sizeof y) == 0);
+}
+
+static void test_rope(void) {
+    const int64_t T = 5, H = 3, D = 12;
+    const int64_t pos0 = 1000;
+    float ff[5] = {1.0f, 2.0f, 1.0f, 8.0f, 1.5f};
+    for (int style = 0; style < 2; style++)
+        for (int64_t n_rot = 6; n_rot <= 10; n_rot += 4) {      /* partial rotation */
+            float x[5 * 3 * 12], y[5 * 3 * 12], cs[5 * 5 * 2];
+            fill(x, T * H * D, 2.0f);
+            memcpy(y, x, sizeof x);
+            const float base = 10000.0f, scale = 0.25f;
+            const float *ffp = n_rot == 10 ? ff : NULL;
+            l4a_rope_table(cs, pos0, T, n_rot, base, scale, ffp);
+            l4a_rope_forward(y, cs, T, H, D, n_rot, (l4a_rope_style)style);
+            int bad = 0;
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t h = 0; h < H; h++) {
+                    const float *xi = x + (t * H + h) * D;
+                    const float *yi = y + (t * H + h) * D;
+                    double want[12];
+                    for (int64_t d = 0; d < D; d++) want[d] = xi[d];
+                    for (int64_t i = 0; i < n_rot / 2; i++) {
+                        double th = (double)(pos0 + t) * scale * pow(base, -2.0 * i / n_rot);
+                        if (ffp) th /= ffp[i];
+                        int64_t ia = style == L4A_ROPE_NEOX ? i : 2 * i;
+                        int64_t ib = style == L4A_ROPE_NEOX ? i + n_rot / 2 : 2 * i + 1;
+                        want[ia] = xi[ia] * cos(th) - xi[ib] * sin(th);
+                        want[ib] = xi[ia] * sin(th) + xi[ib] * cos(th);
+                    }
+                    /* the table holds cos and sin of the double-precision angle rounded to
+                     * float; the two products and the sum add three roundings */
+                    for (int64_t d = 0; d < D; d++) bad += !near(yi[d], want[d], 1e-6, 1e-6);
+                }
+            CHECK_MSG(bad == 0, "rope style %d n_rot %lld: %d wrong", style, (long long)n_rot, bad);
+        }
+}
+
+static void test_softmax(void) {
+    float x[11] = {1000.0f, -1000.0f, 3.0f, 999.5f, 0.0f, -2.0f,
+                   1000.0f, 7.0f,     998.0f, -50.0f, 1.0f};
+    double want[11], mx = -INFINITY, sum = 0;
+    for (int i = 0; i < 11; i++) mx = fmax(mx, x[i]);
+    for (int i = 0; i < 11; i++) sum += exp(x[i] - mx);
+    for (int i = 0; i < 11; i++) want[i] = exp(x[i] - mx) / sum;
+    l4a_softmax_forward(x, 11);
+    int bad = 0;
+    double total = 0;
+    for (int i = 0; i < 11; i++) {
+        bad += !near(x[i], want[i], 1e-6, 1e-30);
+        total += x[i];
+    }
+    CHECK_MSG(bad == 0, "softmax with large values: %d wrong", bad);
+    CHECK_NEAR(total, 1.0, 1e-6);
+    float one = -5.0f;
+    l4a_softmax_forward(&one, 1);
+    CHECK(one == 1.0f);
+}
+
+/* ---------------------------------------------------------------- attention */
+
+/* round: the F16-cache rounding of ggml (q and the probabilities to f16 before their products);
+ * the reference rounds the same values. A probability computed in float and in double could
+ * in principle round to neighbouring f16 values (an error up to 2^-11 |v|); on this fixed data
+ * none does, so the bound stays that of the float sums. */
+static void check_attention_r(int64_t T, int64_t pos0, int64_t H, int64_t HKV, int64_t DK,
+                              int64_t DV, int64_t window, uint32_t kv_type, int n_threads,
+                              bool round) {
+    const int64_t S = pos0 + T;
+    const size_t esz = kv_type == L4A_TYPE_F16 ? 2 : 4;
+    float *q = malloc(sizeof(float) * (size_t)(T * H * DK));
+    float *kf = malloc(sizeof(float) * (size_t)(S * HKV * DK));
+    float *vf = malloc(sizeof(float) * (size_t)(S * HKV * DV));
+    uint8_t *kc = malloc(esz * (size_t)(S * HKV * DK));
+    uint8_t *vc = malloc(esz * (size_t)(S * HKV * DV));
+    float *out = malloc(sizeof(float) * (size_t)(T * H * DV));
+    float *scratch = malloc(sizeof(float) * (size_t)(n_threads * (S + DK)));
+    fill(q, T * H * DK, 1.0f);
+    fill(kf, S * HKV * DK, 1.0f);
+    fill(vf, S * HKV * DV, 1.0f);
+    for (int64_t s = 0; s < S; s++) {
+        l4a_kv_store(kc + (size_t)(s * HKV * DK) * esz, kv_type, kf + s * HKV * DK, HKV * DK);
+        l4a_kv_store(vc + (size_t)(s * HKV * DV) * esz, kv_type, vf + s * HKV * DV, HKV * DV);
+    }
+    /* the reference reads what the cache holds (f16-rounded for an F16 cache) */
+    float *kr = malloc(sizeof(float) * (size_t)(S * HKV * DK));
+    float *vr = malloc(sizeof(float) * (size_t)(S * HKV * DV));
+    for (int64_t i = 0; i < S * HKV * DK; i++)
+        kr[i] = esz == 2 ? l4a_f16_to_f32(((uint16_t *)kc)[i]) : kf[i];
+    for (int64_t i = 0; i < S * HKV * DV; i++)
+        vr[i] = esz == 2 ? l4a_f16_to_f32(((uint16_t *)vc)[i]) : vf[i];
+    const float scale = 1.0f / sqrtf((float)DK);
+    l4a_pool *pool = l4a_pool_new(n_threads);
+    float *kvf = malloc(sizeof(float) * (size_t)(S * HKV * (DK + DV)));
+    l4a_attn_args a = {.out = out, .q = q, .k = kc, .v = vc, .kv_type = kv_type, .T = T, .H = H,
+                       .kv_f32 = kvf, .kv_f32_v = S * HKV * DK,
+                       .HKV = HKV, .DK = DK, .DV = DV, .pos0 = pos0, .window = window,
+                       .scale = scale, .round_f16 = round, .scratch = scratch,
+                       .scratch_stride = S + DK};
+    l4a_attention_forward(pool, &a);
+    int bad = 0;
+    double *p = malloc(sizeof(double) * (size_t)S);
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t h = 0; h < H; h++) {
+            const int64_t g = h / (H / HKV), pos = pos0 + t;
+            double mx = -INFINITY, sum = 0;
+            for (int64_t j = 0; j <= pos; j++) {
+                bool in = window <= 0 || pos - j < window;
+                double s = 0;
+                for (int64_t d = 0; d < DK; d++) {
+                    double qd = q[(t * H + h) * DK + d];
+                    if (round) qd = l4a_f16_to_f32(l4a_f32_to_f16((float)qd));
+                    s += qd * kr[(j * HKV + g) * DK + d];
+                }
+                p[j] = in ? s * scale : -INFINITY;
+                mx = fmax(mx, p[j]);
+            }
+            for (int64_t j = 0; j <= pos; j++) sum += (p[j] = exp(p[j] - mx));
+            for (int64_t j = 0; j <= pos; j++) {
+                p[j] /= sum;
+                if (round) p[j] = l4a_f16_to_f32(l4a_f32_to_f16((float)p[j]));
+            }
+            for (int64_t d = 0; d < DV; d++) {
+                double want = 0;
+                for (int64_t j = 0; j <= pos; j++) want += p[j] * vr[(j * HKV + g) * DV + d];
+                /* scores: |q.k| <= DK, rounding gamma_DK * DK absolute, times the softmax's
+                 * sensitivity (1) and the |v| <= 1 weights: 1e-5 absolute covers DK <= 64 */
+                bad += !near(out[(t * H + h) * DV + d], want, 0, 1e-5);
+            }
+        }
+    CHECK_MSG(bad == 0, "attention T=%lld pos0=%lld H=%lld HKV=%lld DK=%lld DV=%lld window=%lld "
+              "%s threads=%d round %d: %d wrong", (long long)T, (long long)pos0, (long long)H,
+              (long long)HKV, (long long)DK, (long long)DV, (long long)window,
+              kv_type == L4A_TYPE_F16 ? "F16" : "F32", n_threads, round, bad);
+    l4a_pool_free(pool);
+    free(p); free(q); free(kf); free(vf); free(kc); free(vc); free(kr); free(vr); free(out);
+    free(kvf);
+    free(scratch);
+}
+
+static void check_attention(int64_t T, int64_t pos0, int64_t H, int64_t HKV, int64_t DK,
+                            int64_t DV, int64_t window, uint32_t kv_type, int n_threads) {
+    check_attention_r(T, pos0, H, HKV, DK, DV, window, kv_type, n_threads, false);
+    if (kv_type == L4A_TYPE_F16)
+        check_attention_r(T, pos0, H, HKV, DK, DV, window, kv_type, n_threads, true);
+}
+
+static void test_attention(void) {
+    check_attention(5, 3, 6, 2, 16, 16, 0, L4A_TYPE_F32, 2);   /* GQA */
+    check_attention(5, 3, 6, 2, 16, 16, 0, L4A_TYPE_F16, 2);
+    check_attention(1, 9, 4, 1, 24, 8, 0, L4A_TYPE_F16, 3);    /* MQA, decode, DK != DV */
+    check_attention(7, 0, 3, 3, 9, 9, 0, L4A_TYPE_F32, 1);     /* MHA, odd head size */
+    check_attention(9, 4, 4, 2, 16, 16, 3, L4A_TYPE_F16, 2);   /* sliding window of 3 */
+    check_attention(3, 10, 2, 1, 32, 32, 1, L4A_TYPE_F32, 2);  /* window 1: itself only */
+    check_attention(6, 0, 2, 2, 8, 8, 100, L4A_TYPE_F32, 2);   /* window past the start */
+}
+
+/* ---------------------------------------------------------------- activations */
+
+static void test_activations(void) {
+    enum { N = 101 };
+    float g[N], u[N], o[N];
+    fill(g, N, 8.0f);
+    fill(u, N, 2.0f);
+    g[0] = -90.0f;      /* exp overflow side */
+    g[1] = 90.0f;
+    l4a_swiglu_forward(o, g, u, N);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        double want = g[i] / (1.0 + exp(-(double)g[i])) * u[i];
+        bad += !near(o[i], want, 1e-6, 1e-7);
+    }
+    CHECK_MSG(bad == 0, "swiglu: %d wrong", bad);
+    l4a_geglu_forward(o, g, u, N);
+    bad = 0;
+    for (int i = 0; i < N; i++) {
+        double x = g[i];
+        double want = 0.5 * x * (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x))) * u[i];
+        bad += !near(o[i], want, 1e-6, 1e-6);
+    }
+    CHECK_MSG(bad == 0, "geglu: %d wrong", bad);
+    l4a_add_forward(o, g, u, N);
+    bad = 0;
+    for (int i = 0; i < N; i++) bad += o[i] != g[i] + u[i];
+    CHECK(bad == 0);
+    memcpy(o, g, sizeof o);
+    l4a_scale_forward(o, 0.5f, N);
+    bad = 0;
+    for (int i = 0; i < N; i++) bad += o[i] != g[i] * 0.5f;
+    CHECK(bad == 0);
+}
+
+int main(void) {
+    test_vec();
+    test_matmul();
+    test_matmul_n();
+    test_act_round();
+    test_rmsnorm();
+    test_rope();
+    test_softmax();
+    test_attention();
+    test_activations();
+    return l4a_test_summary("test_kernels");
+}
