@@ -13,7 +13,8 @@
 #include <stdatomic.h>
 #include <sched.h>
 
-#define SPIN_ITERS 20000
+#define SPIN_ITERS 20000     /* then sleep on the condition variable */
+#define SPIN_BEFORE_YIELD 256 /* pause-spins between sched_yield calls */
 
 struct l4a_pool {
     int n;
@@ -48,7 +49,8 @@ static void *worker_main(void *raw) {
         int spins = 0;
         while ((g = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen) {
             if (++spins < SPIN_ITERS) {
-                cpu_relax();
+                if (spins % SPIN_BEFORE_YIELD == 0) sched_yield();
+                else cpu_relax();
                 continue;
             }
             pthread_mutex_lock(&p->mu);
@@ -130,5 +132,8 @@ void l4a_pool_run(l4a_pool *p, l4a_pool_fn fn, void *arg) {
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     fn(arg, 0, p->n);
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0) cpu_relax();
+    for (int spins = 1; atomic_load_explicit(&p->pending, memory_order_acquire) != 0; spins++) {
+        if (spins % SPIN_BEFORE_YIELD == 0) sched_yield();
+        else cpu_relax();
+    }
 }
