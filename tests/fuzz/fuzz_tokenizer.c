@@ -5,7 +5,7 @@
  * Also exercises the short-buffer paths and token_to_piece on every id produced.
  *
  * The vocabulary is loaded once: $L4A_FUZZ_MODEL, default
- * /root/.cache/llm4all/models/smollm2-135m.gguf (byte-level BPE; point it at gemma3-270m.gguf
+ * $LLM4ALL_HOME/models/smollm2-135m.gguf (default ~/.cache/llm4all) (byte-level BPE; point it at gemma3-270m.gguf
  * for SentencePiece). Build with `make fuzz`, run e.g.
  *     build-fuzz/fuzz_tokenizer -max_total_time=60 -max_len=4096
  */
@@ -26,8 +26,15 @@ static void die(const char *what) {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
+    static char buf[4096];
     const char *path = getenv("L4A_FUZZ_MODEL");
-    if (!path || !*path) path = "/root/.cache/llm4all/models/smollm2-135m.gguf";
+    if (!path || !*path) {   /* the cache that `llm4all pull` fills */
+        const char *home = getenv("LLM4ALL_HOME");
+        if (home && *home) snprintf(buf, sizeof buf, "%s/models/smollm2-135m.gguf", home);
+        else snprintf(buf, sizeof buf, "%s/.cache/llm4all/models/smollm2-135m.gguf",
+                      getenv("HOME") ? getenv("HOME") : ".");
+        path = buf;
+    }
     l4a_gguf *g = NULL;
     if (l4a_gguf_open(path, true, &g) != L4A_OK) die("cannot open the model");
     if (l4a_vocab_load(g, &g_vocab) != L4A_OK) die("cannot load the vocabulary");
