@@ -115,8 +115,9 @@ typedef struct l4a_attn_args {
                                with k and v, as ggml does with an F16 cache */
     float *scratch;         /* per thread scratch_stride floats: scores and a rounded q */
     int64_t scratch_stride; /* >= pos0 + T + DK */
-    float *kv_f32;          /* F16 cache only: (S, HKV, DK) floats, then at kv_f32_v
-                               (S, HKV, DV): the rows read, widened; S >= pos0 + T */
+    float *kv_f32;          /* F16 cache, T > 1: (S, HKV, DK) floats, then at kv_f32_v
+                               (S, HKV, DV): the rows read, widened once for all heads and
+                               tokens (T == 1 reads the f16 rows directly; same results) */
     int64_t kv_f32_v;       /* offset of the value part in kv_f32, floats */
 } l4a_attn_args;
 void l4a_attention_forward(l4a_pool *pool, const l4a_attn_args *a);
