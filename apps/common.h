@@ -27,6 +27,7 @@ enum {
     VERB_TOKENIZE = 1 << 3,
     VERB_PERPLEXITY = 1 << 4,
     VERB_PULL = 1 << 5,
+    VERB_BENCH = 1 << 6,
 };
 
 #define APP_MAX_STOPS 16
@@ -43,6 +44,7 @@ typedef struct app_opts {
     int32_t n_threads;          /* -t: 0 = physical cores */
     int32_t n_batch;            /* -b */
     int32_t chunks;             /* --chunks: -1 = all */
+    int32_t reps;               /* -r: bench repetitions */
     int32_t repeat_last_n;      /* --repeat-last-n: -1 = context size */
     int64_t seed;               /* -s: -1 = random */
     l4a_sampler_params sp;      /* --temp, --top-k ... (penalty_last_n from repeat_last_n) */
@@ -129,12 +131,13 @@ double app_now(void);
 
 /* Verbs: their descriptions (for help) and entry points (argv[0] is the verb). */
 extern const app_verb app_verb_run, app_verb_chat, app_verb_info, app_verb_tokenize,
-    app_verb_perplexity, app_verb_pull;
+    app_verb_perplexity, app_verb_pull, app_verb_bench;
 int app_cmd_run(int argc, char **argv);
 int app_cmd_chat(int argc, char **argv);
 int app_cmd_info(int argc, char **argv);
 int app_cmd_tokenize(int argc, char **argv);
 int app_cmd_perplexity(int argc, char **argv);
 int app_cmd_pull(int argc, char **argv);
+int app_cmd_bench(int argc, char **argv);
 
 #endif

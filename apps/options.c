@@ -29,16 +29,17 @@ typedef struct app_flag {
 
 #define O(f) offsetof(app_opts, f)
 #define GEN (VERB_RUN | VERB_CHAT)
-#define MODEL_VERBS (VERB_RUN | VERB_CHAT | VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY)
-#define CTX_VERBS (VERB_RUN | VERB_CHAT | VERB_PERPLEXITY)
+#define MODEL_VERBS (VERB_RUN | VERB_CHAT | VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_BENCH)
+#define CTX_VERBS (VERB_RUN | VERB_CHAT | VERB_PERPLEXITY | VERB_BENCH)
 
 static const app_flag FLAGS[] = {
     {"-m", "--model", ARG_STR, O(model), 0, 0, MODEL_VERBS, "MODEL",
      "GGUF file path, or a known name (see `llm4all pull --list`), pulled on first use"},
-    {"-p", "--prompt", ARG_STR, O(prompt), 0, 0, VERB_RUN | VERB_TOKENIZE, "TEXT", "prompt text"},
+    {"-p", "--prompt", ARG_STR, O(prompt), 0, 0, VERB_RUN | VERB_TOKENIZE | VERB_BENCH, "TEXT",
+     "prompt text (bench: the number of prompt tokens, default 512)"},
     {"-f", "--file", ARG_STR, O(file), 0, 0, VERB_RUN | VERB_TOKENIZE | VERB_PERPLEXITY, "FILE",
      "read the text from FILE"},
-    {"-n", "--n-predict", ARG_I32, O(n_predict), -1, 1 << 30, GEN, "N",
+    {"-n", "--n-predict", ARG_I32, O(n_predict), -1, 1 << 30, GEN | VERB_BENCH, "N",
      "tokens to generate (-1: until an end-of-generation token or a full context; default -1)"},
     {"-c", "--ctx-size", ARG_I32, O(n_ctx), 0, 1 << 20, CTX_VERBS, "N",
      "context size in tokens (0: the model's, at most 4096; perplexity default 512)"},
@@ -72,7 +73,10 @@ static const app_flag FLAGS[] = {
     {NULL, "--no-mmap", ARG_BOOL, O(no_mmap), 0, 0, MODEL_VERBS, NULL,
      "read the weights into memory instead of mapping the file"},
     {NULL, "--json", ARG_BOOL, O(json), 0, 0,
-     VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_PULL, NULL, "print JSON on stdout"},
+     VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_PULL | VERB_BENCH, NULL,
+     "print JSON on stdout"},
+    {"-r", "--repetitions", ARG_I32, O(reps), 1, 1000, VERB_BENCH, "R",
+     "repetitions of each test (default 5)"},
     {NULL, "--meta", ARG_BOOL, O(meta), 0, 0, VERB_INFO, NULL, "list every metadata key"},
     {NULL, "--ids", ARG_BOOL, O(ids), 0, 0, VERB_TOKENIZE, NULL, "print only the token ids"},
     {NULL, "--no-special", ARG_BOOL, O(no_special), 0, 0, VERB_TOKENIZE, NULL,
@@ -95,6 +99,7 @@ static void defaults(app_opts *o) {
     o->n_predict = -1;
     o->n_batch = 512;
     o->chunks = -1;
+    o->reps = 5;
     o->repeat_last_n = o->sp.penalty_last_n;
     o->seed = (int64_t)o->sp.seed;
     o->kv_type = L4A_KV_F16;
