@@ -2,14 +2,8 @@
 # bench.sh - `llm4all bench`: the JSON fields that bench/compare reads are there and positive,
 # the table has a pp and a tg row, and bad values are usage errors. (Speeds are not judged:
 # benchmarks are never timed tests.)
-set -u
-cd "$(dirname "$0")/../.."
-BIN=${L4A_BIN:-build/llm4all}
-name=bench; passed=0; failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-command -v jq >/dev/null || { bad "jq is required"; echo "$name: 0 passed, 1 failed"; exit 1; }
-[ -x "$BIN" ] || { bad "$BIN does not exist"; echo "$name: 0 passed, 1 failed"; exit 1; }
+name=bench; . "$(dirname "$0")/lib.sh"
+need jq
 out=$("$BIN" bench -m smollm2-135m -p 8 -n 2 -r 2 -t 1 --json 2>/dev/null)
 for f in pp_tok_s tg_tok_s peak_rss_bytes size_bytes; do
     echo "$out" | jq -e ".$f > 0" >/dev/null && ok || bad "json field $f: $out"
@@ -21,5 +15,4 @@ table=$("$BIN" bench -m smollm2-135m -p 8 -n 2 -r 1 -t 1 2>/dev/null)
 echo "$table" | grep -q '| pp8 |' && echo "$table" | grep -q '| tg2 |' && ok || bad "table: $table"
 "$BIN" bench -m smollm2-135m -p x >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "-p x is a usage error"
 "$BIN" bench -m smollm2-135m -r 0 >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "-r 0 is a usage error"
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -2,13 +2,7 @@
 # inspect.sh - `llm4all info` and `llm4all tokenize` on the three cached models: text output,
 # --json parsed with jq (a Debian package, required), consistency of the tensor-type
 # histogram, --meta, and smollm2-135m's tokens equal to llama.cpp's for the golden prompt.
-set -u
-cd "$(dirname "$0")/../.."
-BIN=${L4A_BIN:-build/llm4all}
-name=inspect; passed=0; failed=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+name=inspect; . "$(dirname "$0")/lib.sh"
 expect() {
     local want=$1 desc=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
@@ -17,7 +11,7 @@ expect() {
 }
 # jqcheck FILE FILTER DESC: the jq filter evaluates to true
 jqcheck() { if [ "$(jq -r "$2" "$1" 2>/dev/null)" = true ]; then ok; else bad "$3 ($2)"; fi; }
-command -v jq >/dev/null || { bad "jq is required"; echo "$name: 0 passed, 1 failed"; exit 1; }
+need jq
 
 # model:architecture:n_vocab:file size:chat template family:template in the file
 for spec in smollm2-135m:llama:49152:98362432:chatml:true \
@@ -77,5 +71,4 @@ expect 0 "gemma tokenize --no-bos" "$BIN" tokenize -m gemma3-270m -p "Bonjour" -
 expect 0 "tokenize emoji" "$BIN" tokenize -m smollm2-135m -p "été 🙂 ünïcödé" --json
 jq -e . "$tmp/out" >/dev/null && ok || bad "tokenize --json is not valid JSON"
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -4,19 +4,13 @@
 # (--leak-check=full, any definite or possible leak or memory error fails) on smollm2-135m.
 # A forward pass costs seconds per token under valgrind, so only a handful of tokens are
 # evaluated; chat is covered by LeakSanitizer when the suite runs under `make SAN=1 test`.
-set -u
-cd "$(dirname "$0")/../.."
-BIN=${L4A_BIN:-build/llm4all}
-name=leaks; passed=0; failed=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+name=leaks; . "$(dirname "$0")/lib.sh"
 # A sanitizer build cannot run under valgrind: there LeakSanitizer (part of ASan) does the leak
 # check instead, and any leak or memory error makes the program exit with 99.
 if nm "$BIN" 2>/dev/null | grep -q __asan_init; then
     VG=(env ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:exitcode=99)
 else
-    command -v valgrind >/dev/null || { bad "valgrind is required"; echo "$name: 0 passed, 1 failed"; exit 1; }
+    need valgrind
     VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite,possible --error-exitcode=99 -q)
 fi
 M=smollm2-135m
@@ -36,5 +30,4 @@ vg 0 "tokenize" tokenize -m $M -p "Bonjour 🙂" --json
 vg 0 "info" info -m $M --meta --json
 vg 1 "runtime error path" run -m $M -c 16 -f "$tmp/text.txt" -n 2
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

