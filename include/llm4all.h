@@ -187,6 +187,8 @@ typedef struct l4a_ctx_params {
     int32_t n_batch;        /* max tokens per l4a_decode call (default 512) */
     int32_t n_threads;      /* 0 = number of physical cores */
     l4a_kv_type kv_type;    /* default L4A_KV_F16 */
+    int32_t n_seq;          /* independent sequences (default 1), each with its own cache of
+                               n_ctx tokens: one per server slot */
 } l4a_ctx_params;
 
 L4A_API l4a_ctx_params l4a_ctx_default_params(void);
@@ -196,10 +198,16 @@ L4A_API l4a_ctx_params l4a_ctx_default_params(void);
 L4A_API l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params params, l4a_ctx **out);
 L4A_API void l4a_ctx_free(l4a_ctx *ctx);
 L4A_API int32_t l4a_ctx_n_ctx(const l4a_ctx *ctx);
-/* Number of tokens in the KV cache (the position of the next token). */
+/* Number of tokens in the KV cache (the position of the next token) of sequence 0. */
 L4A_API int32_t l4a_ctx_n_past(const l4a_ctx *ctx);
-/* Drop cached tokens from position n_keep on (0 clears the cache). */
+/* Drop cached tokens of sequence 0 from position n_keep on (0 clears the cache). */
 L4A_API l4a_status l4a_ctx_truncate(l4a_ctx *ctx, int32_t n_keep);
+/* Sequences of the context (n_seq of its params). */
+L4A_API int32_t l4a_ctx_n_seq(const l4a_ctx *ctx);
+/* The same as the two above for sequence seq (0 .. n_seq-1); an invalid seq gives 0 /
+ * L4A_ERR_INVALID_ARG. */
+L4A_API int32_t l4a_ctx_n_past_seq(const l4a_ctx *ctx, int32_t seq);
+L4A_API l4a_status l4a_ctx_truncate_seq(l4a_ctx *ctx, int32_t seq, int32_t n_keep);
 /* Bytes held by the context (KV cache + scratch). */
 L4A_API uint64_t l4a_ctx_memory_bytes(const l4a_ctx *ctx);
 
@@ -209,8 +217,22 @@ L4A_API uint64_t l4a_ctx_memory_bytes(const l4a_ctx *ctx);
  * (nothing is evaluated), L4A_ERR_INVALID_ARG for a token id outside the vocabulary. */
 L4A_API l4a_status l4a_decode(l4a_ctx *ctx, const l4a_token *tokens, int32_t n, bool all_logits);
 
-/* Logits (n_vocab floats) of the i-th token of the last l4a_decode (i = -1: the last one).
- * NULL if i was not kept. Owned by ctx, valid until the next l4a_decode. */
+/* l4a_decode for sequence seq of a context made with n_seq > 1 (l4a_decode is seq 0). */
+L4A_API l4a_status l4a_decode_seq(l4a_ctx *ctx, int32_t seq, const l4a_token *tokens, int32_t n,
+                                  bool all_logits);
+
+/* One token for each of n different sequences (seqs[i] gets tokens[i] at its next position),
+ * in one pass over the weights: the step of continuous batching, where n streams cost little
+ * more than one because decoding is bound by reading the weights. Logits of every token are
+ * kept: l4a_get_logits(ctx, i) is seqs[i]'s. Each sequence's result is the same as decoding
+ * its token alone. Errors: L4A_ERR_INVALID_ARG (n < 1 or > n_batch, a seq out of range or
+ * repeated, a token outside the vocabulary), L4A_ERR_CONTEXT_FULL (a sequence is full);
+ * nothing is evaluated on error. */
+L4A_API l4a_status l4a_decode_step(l4a_ctx *ctx, const int32_t *seqs, const l4a_token *tokens,
+                                   int32_t n);
+
+/* Logits (n_vocab floats) of the i-th token of the last decode call (i = -1: the last one).
+ * NULL if i was not kept. Owned by ctx, valid until the next decode call. */
 L4A_API const float *l4a_get_logits(const l4a_ctx *ctx, int32_t i);
 
 /* ---------------------------------------------------------------- sampling */
@@ -237,7 +259,24 @@ L4A_API void l4a_sampler_free(l4a_sampler *s);
 L4A_API l4a_token l4a_sampler_sample(l4a_sampler *s, const float *logits);
 /* Record a token (prompt or generated) for the penalties. */
 L4A_API void l4a_sampler_accept(l4a_sampler *s, l4a_token t);
+/* Forget the accepted tokens (penalties) and restart the JSON document, if any. */
 L4A_API void l4a_sampler_reset(l4a_sampler *s);
+
+/* Constrain sampling to one JSON document valid against a JSON Schema (schema: len bytes of
+ * JSON, the subset in docs/json-schema.md), or to any JSON object when schema is NULL (the
+ * OpenAI json_object mode). From the next l4a_sampler_sample on, tokens that cannot continue a
+ * valid document are never drawn, and end-of-generation tokens only once the document is
+ * complete; each token that l4a_sampler_sample returns is taken as produced (the document
+ * advances), so sample exactly the tokens you generate. Replaces an earlier constraint.
+ * Errors: L4A_ERR_INVALID_ARG naming the schema's problem, L4A_ERR_UNSUPPORTED for a keyword
+ * outside the subset, L4A_ERR_NOMEM. The model's token mask is built once per model, at the
+ * first call (about 0.1 s for a 150k vocabulary); thread-safe with respect to other samplers. */
+L4A_API l4a_status l4a_sampler_set_json_schema(l4a_sampler *s, const char *schema, size_t len);
+/* Remove the constraint. */
+L4A_API void l4a_sampler_clear_json(l4a_sampler *s);
+/* With a constraint: 1 when the document is complete and nothing more can follow it (only an
+ * end-of-generation token can come next), 0 otherwise; -1 without a constraint. */
+L4A_API int l4a_sampler_json_done(const l4a_sampler *s);
 
 /* ---------------------------------------------------------------- system */
 

@@ -10,7 +10,8 @@
  * at most that size reuse it) - as llama.cpp grows its output buffer.
  *
  * Not the forward pass (forward.c). The KV cache keeps every position (no ring buffer for the
- * sliding-window layers), so truncating is only moving n_past back.
+ * sliding-window layers), so truncating is only moving a sequence's count back. A context
+ * may hold several sequences (n_seq), each with its own cache rows and count.
  */
 #include "models/model_impl.h"
 #include "kernels/kernels.h"
@@ -19,7 +20,8 @@
 #include <string.h>
 
 l4a_ctx_params l4a_ctx_default_params(void) {
-    l4a_ctx_params p = {.n_ctx = 0, .n_batch = 512, .n_threads = 0, .kv_type = L4A_KV_F16};
+    l4a_ctx_params p = {.n_ctx = 0, .n_batch = 512, .n_threads = 0, .kv_type = L4A_KV_F16,
+                        .n_seq = 1};
     return p;
 }
 
@@ -51,10 +53,10 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
         return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_new: the model was loaded with vocab_only: "
                         "it has no weights to run");
     const l4a_hparams *hp = &m->hp;
-    if (p.n_ctx < 0 || p.n_batch <= 0 || p.n_threads < 0)
-        return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_new: n_ctx %d, n_batch %d, n_threads %d: "
-                        "n_ctx and n_threads must be >= 0, n_batch > 0", p.n_ctx, p.n_batch,
-                        p.n_threads);
+    if (p.n_ctx < 0 || p.n_batch <= 0 || p.n_threads < 0 || p.n_seq <= 0 || p.n_seq > 4096)
+        return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_new: n_ctx %d, n_batch %d, n_threads %d, "
+                        "n_seq %d: n_ctx and n_threads must be >= 0, n_batch > 0, n_seq 1 .. 4096",
+                        p.n_ctx, p.n_batch, p.n_threads, p.n_seq);
     if (p.kv_type == L4A_KV_Q8_0)
         return l4a_fail(L4A_ERR_UNSUPPORTED, "l4a_ctx_new: a Q8_0 KV cache is not supported yet "
                         "(use L4A_KV_F16 or L4A_KV_F32)");
@@ -74,6 +76,7 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     ctx->n_ctx = n_ctx;
     ctx->n_batch = n_batch;
     ctx->n_threads = n_threads;
+    ctx->n_seq = p.n_seq;
     ctx->kv_type = p.kv_type == L4A_KV_F16 ? L4A_TYPE_F16 : L4A_TYPE_F32;
     ctx->ggml_rounding = true;
 
@@ -84,15 +87,16 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     const uint64_t KD = (uint64_t)hp->n_head_kv * (uint64_t)hp->head_dim_k;
     const uint64_t VD = (uint64_t)hp->n_head_kv * (uint64_t)hp->head_dim_v;
     const uint64_t OD = (uint64_t)hp->n_head * (uint64_t)hp->head_dim_v;
-    const uint64_t L = (uint64_t)hp->n_layer, esz = ctx->kv_type == L4A_TYPE_F16 ? 2 : 4;
+    const uint64_t L = (uint64_t)hp->n_layer * (uint64_t)p.n_seq, esz = ctx->kv_type == L4A_TYPE_F16 ? 2 : 4;
     const uint64_t R = (uint64_t)hp->n_rot;     /* n_rot/2 pairs of (cos, sin) */
     const uint64_t f = sizeof(float);
     carve c = {0};
-    bool ok = l4a_mul_ok(S * esz, KD, &ctx->k_layer_bytes) &&
-              l4a_mul_ok(S * esz, VD, &ctx->v_layer_bytes);
+    /* the caches: one (S, HKV, DK) and (S, HKV, DV) block per layer and sequence (L of them) */
+    bool ok = l4a_mul_ok(S * esz, KD, &ctx->k_seq_bytes) &&
+              l4a_mul_ok(S * esz, VD, &ctx->v_seq_bytes);
     uint64_t k_all = 0, v_all = 0;
-    ok = ok && l4a_mul_ok(ctx->k_layer_bytes, L, &k_all) &&
-         l4a_mul_ok(ctx->v_layer_bytes, L, &v_all);
+    ok = ok && l4a_mul_ok(ctx->k_seq_bytes, L, &k_all) &&
+         l4a_mul_ok(ctx->v_seq_bytes, L, &v_all);
     const uint64_t o_k = reserve(&c, k_all, 1);
     const uint64_t o_v = reserve(&c, v_all, 1);
     const uint64_t o_x = reserve(&c, B * C, f);
@@ -110,6 +114,9 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     const uint64_t o_mm = reserve(&c, l4a_matmul_scratch_floats((int64_t)max3(C, F, OD),
                                                                 (int64_t)B, n_threads), f);
     const uint64_t o_lg = reserve(&c, V, f);
+    const uint64_t o_sp = reserve(&c, (uint64_t)p.n_seq, sizeof(int32_t));
+    const uint64_t o_ts = reserve(&c, B, sizeof(int32_t));
+    const uint64_t o_tp = reserve(&c, B, sizeof(int32_t));
     if (!ok || c.overflow || c.off > (uint64_t)SIZE_MAX / 2) {
         l4a_ctx_free(ctx);
         return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_new: a context of %d tokens with batches "
@@ -139,6 +146,10 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     ctx->kv_f32 = (float *)(base + o_kvf);
     ctx->mm_scratch = (float *)(base + o_mm);
     ctx->logits = (float *)(base + o_lg);
+    ctx->seq_past = (int32_t *)(base + o_sp);
+    memset(ctx->seq_past, 0, (size_t)p.n_seq * sizeof(int32_t));
+    ctx->tok_seq = (int32_t *)(base + o_ts);
+    ctx->tok_pos = (int32_t *)(base + o_tp);
     ctx->logits_cap = 1;
 
     ctx->pool = l4a_pool_new(n_threads);
@@ -163,7 +174,13 @@ void l4a_ctx_set_ggml_rounding(l4a_ctx *ctx, bool on) {
 }
 
 int32_t l4a_ctx_n_ctx(const l4a_ctx *ctx) { return ctx ? ctx->n_ctx : 0; }
-int32_t l4a_ctx_n_past(const l4a_ctx *ctx) { return ctx ? ctx->n_past : 0; }
+int32_t l4a_ctx_n_seq(const l4a_ctx *ctx) { return ctx ? ctx->n_seq : 0; }
+
+int32_t l4a_ctx_n_past_seq(const l4a_ctx *ctx, int32_t seq) {
+    return ctx && seq >= 0 && seq < ctx->n_seq ? ctx->seq_past[seq] : 0;
+}
+
+int32_t l4a_ctx_n_past(const l4a_ctx *ctx) { return l4a_ctx_n_past_seq(ctx, 0); }
 
 uint64_t l4a_ctx_memory_bytes(const l4a_ctx *ctx) {
     if (!ctx) return 0;
@@ -172,14 +189,21 @@ uint64_t l4a_ctx_memory_bytes(const l4a_ctx *ctx) {
     return ctx->mem_bytes + own;
 }
 
-l4a_status l4a_ctx_truncate(l4a_ctx *ctx, int32_t n_keep) {
+l4a_status l4a_ctx_truncate_seq(l4a_ctx *ctx, int32_t seq, int32_t n_keep) {
     if (!ctx) return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_truncate: ctx is NULL");
-    if (n_keep < 0 || n_keep > ctx->n_past)
+    if (seq < 0 || seq >= ctx->n_seq)
+        return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_truncate: sequence %d is outside 0 .. %d",
+                        seq, ctx->n_seq - 1);
+    if (n_keep < 0 || n_keep > ctx->seq_past[seq])
         return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_truncate: n_keep %d is outside 0 .. %d "
-                        "(tokens in the cache)", n_keep, ctx->n_past);
+                        "(tokens in the cache)", n_keep, ctx->seq_past[seq]);
     /* Rows from n_keep on are simply overwritten by the next tokens. */
-    ctx->n_past = n_keep;
+    ctx->seq_past[seq] = n_keep;
     return L4A_OK;
+}
+
+l4a_status l4a_ctx_truncate(l4a_ctx *ctx, int32_t n_keep) {
+    return l4a_ctx_truncate_seq(ctx, 0, n_keep);
 }
 
 /* Make room for rows of logits (the one allocation l4a_decode may make, see the top). */
@@ -200,36 +224,79 @@ static l4a_status logits_reserve(l4a_ctx *ctx, int32_t rows) {
     return L4A_OK;
 }
 
-l4a_status l4a_decode(l4a_ctx *ctx, const l4a_token *tokens, int32_t n, bool all_logits) {
+static l4a_status check_tokens(const l4a_ctx *ctx, const char *fn, const l4a_token *tokens,
+                               int32_t n) {
+    const int32_t nv = ctx->model->hp.n_vocab;
+    for (int32_t i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= nv)
+            return l4a_fail(L4A_ERR_INVALID_ARG, "%s: token %d at index %d is outside the "
+                            "vocabulary (0 .. %d)", fn, tokens[i], i, nv - 1);
+    return L4A_OK;
+}
+
+l4a_status l4a_decode_seq(l4a_ctx *ctx, int32_t seq, const l4a_token *tokens, int32_t n,
+                          bool all_logits) {
     if (!ctx) return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_decode: ctx is NULL");
     if (n <= 0 || !tokens)
         return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_decode: %s", !tokens ? "tokens is NULL"
                                                                         : "n must be at least 1");
-    if ((int64_t)ctx->n_past + n > ctx->n_ctx)
+    if (seq < 0 || seq >= ctx->n_seq)
+        return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_decode: sequence %d is outside 0 .. %d", seq,
+                        ctx->n_seq - 1);
+    const int32_t past = ctx->seq_past[seq];
+    if ((int64_t)past + n > ctx->n_ctx)
         return l4a_fail(L4A_ERR_CONTEXT_FULL, "l4a_decode: %d tokens at position %d do not fit in "
-                        "the context of %d tokens (%d free)", n, ctx->n_past, ctx->n_ctx,
-                        ctx->n_ctx - ctx->n_past);
-    const int32_t nv = ctx->model->hp.n_vocab;
-    for (int32_t i = 0; i < n; i++)
-        if (tokens[i] < 0 || tokens[i] >= nv)
-            return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_decode: token %d at index %d is outside the "
-                            "vocabulary (0 .. %d)", tokens[i], i, nv - 1);
+                        "the context of %d tokens (%d free)", n, past, ctx->n_ctx,
+                        ctx->n_ctx - past);
+    l4a_status st = check_tokens(ctx, "l4a_decode", tokens, n);
+    if (st != L4A_OK) return st;
     const int32_t rows = all_logits ? n : 1;
-    l4a_status st = logits_reserve(ctx, rows);
+    st = logits_reserve(ctx, rows);
     if (st != L4A_OK) return st;
 
     ctx->n_logits = 0;
-    const uint64_t V = (uint64_t)nv;
+    const uint64_t V = (uint64_t)ctx->model->hp.n_vocab;
     for (int32_t i = 0; i < n; i += ctx->n_batch) {
         const int32_t T = n - i < ctx->n_batch ? n - i : ctx->n_batch;
         const bool last = i + T == n;
         /* logits of every row, or of the very last token only */
         const int32_t first = all_logits ? 0 : (last ? T - 1 : T);
         float *dst = ctx->logits + (all_logits ? (uint64_t)i * V : 0);
-        l4a_forward(ctx, tokens + i, T, first, dst);
+        l4a_forward(ctx, tokens + i, NULL, seq, T, first, dst);
     }
     ctx->n_logits = rows;
     ctx->logits_first = all_logits ? 0 : n - 1;
+    return L4A_OK;
+}
+
+l4a_status l4a_decode(l4a_ctx *ctx, const l4a_token *tokens, int32_t n, bool all_logits) {
+    return l4a_decode_seq(ctx, 0, tokens, n, all_logits);
+}
+
+l4a_status l4a_decode_step(l4a_ctx *ctx, const int32_t *seqs, const l4a_token *tokens,
+                           int32_t n) {
+    if (!ctx) return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_decode_step: ctx is NULL");
+    if (!seqs || !tokens || n <= 0 || n > ctx->n_batch)
+        return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_decode_step: %s", !seqs || !tokens ?
+                        "seqs or tokens is NULL" : "n must be 1 .. n_batch");
+    for (int32_t i = 0; i < n; i++) {
+        if (seqs[i] < 0 || seqs[i] >= ctx->n_seq)
+            return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_decode_step: sequence %d at index %d is "
+                            "outside 0 .. %d", seqs[i], i, ctx->n_seq - 1);
+        for (int32_t j = 0; j < i; j++)
+            if (seqs[j] == seqs[i])
+                return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_decode_step: sequence %d appears "
+                                "twice (indices %d and %d)", seqs[i], j, i);
+        if (ctx->seq_past[seqs[i]] >= ctx->n_ctx)
+            return l4a_fail(L4A_ERR_CONTEXT_FULL, "l4a_decode_step: sequence %d is full (%d "
+                            "tokens)", seqs[i], ctx->n_ctx);
+    }
+    l4a_status st = check_tokens(ctx, "l4a_decode_step", tokens, n);
+    if (st == L4A_OK) st = logits_reserve(ctx, n);
+    if (st != L4A_OK) return st;
+    l4a_forward(ctx, tokens, seqs, 0, n, 0, ctx->logits);
+    ctx->n_logits = n;
+    ctx->logits_first = 0;
     return L4A_OK;
 }
 

@@ -3,6 +3,9 @@
  * of the architecture table (arch.h): the families differ by flags, read here step by step.
  *
  * For a batch of T tokens at positions p0 .. p0+T-1 (p0 = tokens already in the cache):
+ * (or, for a step of continuous batching, T tokens of T different sequences, each at its own
+ * position and with its own cache: only the cache writes and attention are per sequence,
+ * every matrix product reads the weights once for all T)
  *
  *   x = embed(tokens)                                  (T,C)    [* sqrt(C): embd_scale]
  *   for each layer:
@@ -93,7 +96,7 @@ static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T)
     const l4a_hparams *hp = &m->hp;
     const l4a_arch *a = m->arch;
     const int64_t C = hp->n_embd, H = hp->n_head, HKV = hp->n_head_kv;
-    const int64_t DK = hp->head_dim_k, DV = hp->head_dim_v, p0 = ctx->n_past;
+    const int64_t DK = hp->head_dim_k, DV = hp->head_dim_v;
 
     /* q, k, v of the normed input: (T,H*DK), (T,HKV*DK), (T,HKV*DV) */
     rmsnorm(ctx, ctx->xb, ctx->x, L->attn_norm, T, C);
@@ -111,27 +114,33 @@ static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T)
     l4a_rope_forward(ctx->q, cs, T, H, DK, hp->n_rot, a->rope);
     l4a_rope_forward(ctx->k, cs, T, HKV, DK, hp->n_rot, a->rope);
 
-    /* append this batch's keys and values to the layer's cache rows p0 .. p0+T-1 */
-    uint8_t *kc = ctx->k_cache + (uint64_t)il * ctx->k_layer_bytes;
-    uint8_t *vc = ctx->v_cache + (uint64_t)il * ctx->v_layer_bytes;
+    /* append each token's key and value to its sequence's cache rows of this layer */
     const size_t esz = ctx->kv_type == L4A_TYPE_F16 ? 2 : 4;
     for (int64_t t = 0; t < T; t++) {
-        l4a_kv_store(kc + (size_t)((p0 + t) * HKV * DK) * esz, ctx->kv_type, ctx->k + t * HKV * DK,
-                     HKV * DK);
-        l4a_kv_store(vc + (size_t)((p0 + t) * HKV * DV) * esz, ctx->kv_type, ctx->v + t * HKV * DV,
-                     HKV * DV);
+        const uint64_t blk = (uint64_t)il * (uint64_t)ctx->n_seq + (uint64_t)ctx->tok_seq[t];
+        const int64_t p = ctx->tok_pos[t];
+        l4a_kv_store(ctx->k_cache + blk * ctx->k_seq_bytes + (size_t)(p * HKV * DK) * esz,
+                     ctx->kv_type, ctx->k + t * HKV * DK, HKV * DK);
+        l4a_kv_store(ctx->v_cache + blk * ctx->v_seq_bytes + (size_t)(p * HKV * DV) * esz,
+                     ctx->kv_type, ctx->v + t * HKV * DV, HKV * DV);
     }
 
-    /* attention over positions 0 .. p0+t (the last n_swa of them on local layers) */
-    l4a_attn_args at = {
-        .out = ctx->xb, .q = ctx->q, .k = kc, .v = vc, .kv_type = ctx->kv_type,
-        .T = T, .H = H, .HKV = HKV, .DK = DK, .DV = DV, .pos0 = p0,
-        .window = L->swa ? hp->n_swa : 0, .scale = hp->attn_scale,
-        .round_f16 = ctx->ggml_rounding && ctx->kv_type == L4A_TYPE_F16,
-        .scratch = ctx->att_scratch, .scratch_stride = ctx->n_ctx + DK,
-        .kv_f32 = ctx->kv_f32, .kv_f32_v = (int64_t)ctx->n_ctx * HKV * DK,
-    };
-    l4a_attention_forward(ctx->pool, &at);
+    /* attention over positions 0 .. p (the last n_swa of them on local layers): the whole
+     * batch at once when it is one sequence's consecutive tokens, else token by token */
+    const bool one_seq = T == 1 || ctx->tok_seq[0] == ctx->tok_seq[T - 1];
+    for (int64_t t0 = 0; t0 < T; t0 += one_seq ? T : 1) {
+        const uint64_t blk = (uint64_t)il * (uint64_t)ctx->n_seq + (uint64_t)ctx->tok_seq[t0];
+        l4a_attn_args at = {
+            .out = ctx->xb + t0 * H * DV, .q = ctx->q + t0 * H * DK,
+            .k = ctx->k_cache + blk * ctx->k_seq_bytes, .v = ctx->v_cache + blk * ctx->v_seq_bytes,
+            .kv_type = ctx->kv_type, .T = one_seq ? T : 1, .H = H, .HKV = HKV, .DK = DK, .DV = DV,
+            .pos0 = ctx->tok_pos[t0], .window = L->swa ? hp->n_swa : 0, .scale = hp->attn_scale,
+            .round_f16 = ctx->ggml_rounding && ctx->kv_type == L4A_TYPE_F16,
+            .scratch = ctx->att_scratch, .scratch_stride = ctx->n_ctx + DK,
+            .kv_f32 = ctx->kv_f32, .kv_f32_v = (int64_t)ctx->n_ctx * HKV * DK,
+        };
+        l4a_attention_forward(ctx->pool, &at);
+    }
 
     /* output projection (T,H*DV) -> (T,C), then the residual */
     matmul(ctx, ctx->xb2, ctx->xb, L->wo, NULL, T);
@@ -157,12 +166,20 @@ static void ffn_block(l4a_ctx *ctx, const l4a_layer *L, int64_t T) {
     add(ctx, ctx->x, ctx->xb2, T * C);
 }
 
-void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, int32_t T, int32_t out_first,
-                 float *out) {
+void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, const int32_t *seqs, int32_t seq0,
+                 int32_t T, int32_t out_first, float *out) {
     const l4a_model *m = ctx->model;
     const l4a_hparams *hp = &m->hp;
     const int64_t C = hp->n_embd;
-    L4A_ASSERT(T > 0 && T <= ctx->n_batch && ctx->n_past + T <= ctx->n_ctx);
+    L4A_ASSERT(T > 0 && T <= ctx->n_batch);
+
+    /* each token's sequence and position; a step's sequences are all different */
+    for (int32_t t = 0; t < T; t++) {
+        const int32_t s = seqs ? seqs[t] : seq0;
+        ctx->tok_seq[t] = s;
+        ctx->tok_pos[t] = ctx->seq_past[s] + (seqs ? 0 : t);
+        L4A_ASSERT(s >= 0 && s < ctx->n_seq && ctx->tok_pos[t] < ctx->n_ctx);
+    }
 
     /* token embeddings (T,C): rows of token_embd, dequantized */
     for (int32_t t = 0; t < T; t++)
@@ -170,12 +187,17 @@ void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, int32_t T, int32_t out_f
                         C);
     if (m->arch->embd_scale) l4a_scale_forward(ctx->x, sqrtf((float)C), T * C);
 
-    /* RoPE angles of this batch's positions, for global and local layers */
+    /* RoPE angles of the tokens' positions (T, n_rot/2, 2), for global and local layers */
     const float *ff = m->rope_freqs ? m->rope_freqs->data : NULL;
-    l4a_rope_table(ctx->rope_cs, ctx->n_past, T, hp->n_rot, hp->rope_base, hp->rope_freq_scale, ff);
-    if (hp->n_swa > 0)
-        l4a_rope_table(ctx->rope_cs_swa, ctx->n_past, T, hp->n_rot, hp->rope_base_swa,
-                       hp->rope_freq_scale_swa, ff);
+    const int64_t R = hp->n_rot;
+    for (int32_t t = 0; t < T; t += seqs ? 1 : T) {
+        const int32_t n = seqs ? 1 : T;
+        l4a_rope_table(ctx->rope_cs + t * R, ctx->tok_pos[t], n, R, hp->rope_base,
+                       hp->rope_freq_scale, ff);
+        if (hp->n_swa > 0)
+            l4a_rope_table(ctx->rope_cs_swa + t * R, ctx->tok_pos[t], n, R, hp->rope_base_swa,
+                           hp->rope_freq_scale_swa, ff);
+    }
 
     for (int il = 0; il < hp->n_layer; il++) {
         attention_block(ctx, &m->layers[il], il, T);
@@ -188,5 +210,5 @@ void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, int32_t T, int32_t out_f
         rmsnorm(ctx, ctx->xb, ctx->x + (int64_t)out_first * C, m->output_norm, rows, C);
         matmul(ctx, out, ctx->xb, m->output, NULL, rows);
     }
-    ctx->n_past += T;
+    for (int32_t t = 0; t < T; t++) ctx->seq_past[ctx->tok_seq[t]]++;
 }

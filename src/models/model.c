@@ -15,6 +15,7 @@
  * a feature we would silently ignore).
  */
 #include "models/model_impl.h"
+#include "sampling/json_schema.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -306,6 +307,7 @@ l4a_status l4a_model_load(const char *path, l4a_model_params params, l4a_model *
     if (!path) return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_model_load: path is NULL");
     l4a_model *m = l4a_calloc(1, sizeof *m);
     if (!m) return l4a_fail(L4A_ERR_NOMEM, "model: out of memory");
+    pthread_mutex_init(&m->jmask_lock, NULL);
     m->vocab_only = params.vocab_only;
     l4a_status st = l4a_gguf_open(path, params.use_mmap, &m->gguf);
     if (st != L4A_OK) {         /* the message already names the path */
@@ -348,6 +350,8 @@ fail:
 
 void l4a_model_free(l4a_model *m) {
     if (!m) return;
+    l4a_jmask_free(m->jmask);
+    pthread_mutex_destroy(&m->jmask_lock);
     l4a_free(m->layers);
     l4a_vocab_free(m->vocab);
     l4a_gguf_free(m->gguf);

@@ -22,4 +22,10 @@ const l4a_gguf *l4a_model_gguf(const l4a_model *m);
  * against a float64 reference. Not thread-safe: set between decodes. */
 void l4a_ctx_set_ggml_rounding(l4a_ctx *ctx, bool on);
 
+/* The model's token mask for JSON-constrained sampling (sampling/json_schema.h): built from
+ * the vocabulary at the first call, then shared read-only by every sampler of the model.
+ * Thread-safe. NULL on failure (out of memory; l4a_last_error() says). */
+struct l4a_jmask;
+const struct l4a_jmask *l4a_model_json_mask(const l4a_model *m);
+
 #endif

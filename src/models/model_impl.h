@@ -13,6 +13,8 @@
 #include "models/arch.h"
 #include "core/threadpool.h"
 
+#include <pthread.h>
+
 /* Hyper-parameters, from the GGUF keys <arch>.* (model.c names each key). */
 typedef struct l4a_hparams {
     int32_t n_vocab;        /* V: rows of token_embd */
@@ -65,6 +67,9 @@ struct l4a_model {
     const l4a_tensor *rope_freqs;   /* (n_rot/2) or NULL */
     l4a_layer *layers;              /* n_layer */
     uint64_t n_params, size_bytes;
+    struct l4a_jmask *jmask;        /* token mask for JSON-constrained sampling, built at its
+                                       first use (model_jmask.c) under jmask_lock */
+    pthread_mutex_t jmask_lock;
 };
 
 /* The KV cache and scratch of a context; all carved from one allocation in l4a_ctx_new. */
@@ -73,15 +78,17 @@ struct l4a_ctx {
     int32_t n_ctx;                  /* S */
     int32_t n_batch;                /* max T per forward call */
     int32_t n_threads;
-    int32_t n_past;                 /* tokens in the cache */
+    int32_t n_seq;                  /* independent sequences, each with S cache rows */
+    int32_t *seq_past;              /* (n_seq) tokens in each sequence's cache */
     uint32_t kv_type;               /* L4A_TYPE_F32 or L4A_TYPE_F16 */
     bool ggml_rounding;             /* see l4a_ctx_set_ggml_rounding (model.h) */
     l4a_pool *pool;
 
     void *mem;                      /* the one allocation: everything below points into it */
     uint64_t mem_bytes;
-    uint8_t *k_cache, *v_cache;     /* per layer (S, HKV, DK) and (S, HKV, DV) of kv_type */
-    uint64_t k_layer_bytes, v_layer_bytes;
+    uint8_t *k_cache, *v_cache;     /* per layer and sequence (S, HKV, DK) and (S, HKV, DV)
+                                       of kv_type: layer il, seq s at (il * n_seq + s) * k_seq_bytes */
+    uint64_t k_seq_bytes, v_seq_bytes;
 
     /* activations of a batch of T <= n_batch tokens */
     float *x;                       /* (T, C) the residual stream */
@@ -95,6 +102,7 @@ struct l4a_ctx {
     float *att_scratch;             /* n_threads * (S + DK): attention scores, a rounded q */
     float *kv_f32;                  /* F16 cache: one layer's rows widened, S*HKV*(DK+DV) */
     float *mm_scratch;              /* l4a_matmul_scratch_floats(max C, n_batch, n_threads) */
+    int32_t *tok_seq, *tok_pos;     /* (T) sequence and position of each token of the batch */
 
     float *logits;                  /* (logits_cap, V): one row in mem, or logits_own */
     float *logits_own;              /* grown by an all_logits decode, else NULL */
@@ -103,10 +111,11 @@ struct l4a_ctx {
     int32_t logits_first;           /* token index of row 0 (n - 1 when only the last) */
 };
 
-/* Run the model on T <= n_batch tokens at positions ctx->n_past.., append them to the cache,
- * and write the logits of rows [out_first, T) to out ((T - out_first), V). Inputs were checked
- * by the caller (l4a_decode). */
-void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, int32_t T, int32_t out_first,
-                 float *out);
+/* Run the model on T <= n_batch tokens, append them to the caches, and write the logits of rows
+ * [out_first, T) to out ((T - out_first), V). seqs NULL: the tokens are consecutive ones of
+ * sequence seq0, from position seq_past[seq0]; else token t is the next one of sequence
+ * seqs[t] (all different). Inputs were checked by the caller (l4a_decode_seq, _step). */
+void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, const int32_t *seqs, int32_t seq0,
+                 int32_t T, int32_t out_first, float *out);
 
 #endif

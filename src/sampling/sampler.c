@@ -26,6 +26,7 @@
  * never allocates.
  */
 #include "sampling/sampling.h"
+#include "sampling/sampler_json.h"
 
 #include <math.h>
 #include <string.h>
@@ -42,6 +43,8 @@ struct l4a_sampler {
     int32_t n_recent, recent_head;
     int32_t n_heap, n_kept;
     uint64_t rng[4];        /* xoshiro256** state */
+    const l4a_model *model; /* NULL for l4a_sampler_new_vocab */
+    l4a_sjson *json;        /* the JSON constraint, or NULL (sampler_json.c) */
 };
 
 /* ---------------------------------------------------------------- RNG */
@@ -146,11 +149,37 @@ l4a_status l4a_sampler_new(const l4a_model *m, l4a_sampler_params p, l4a_sampler
         if (out) *out = NULL;
         return l4a_fail(L4A_ERR_INVALID_ARG, "sampler: model is NULL");
     }
-    return l4a_sampler_new_vocab(l4a_model_n_vocab(m), p, out);
+    l4a_status st = l4a_sampler_new_vocab(l4a_model_n_vocab(m), p, out);
+    if (st == L4A_OK) (*out)->model = m;
+    return st;
+}
+
+l4a_status l4a_sampler_set_json_schema(l4a_sampler *s, const char *schema, size_t len) {
+    if (!s) return l4a_fail(L4A_ERR_INVALID_ARG, "sampler: NULL sampler");
+    if (!s->model)
+        return l4a_fail(L4A_ERR_INVALID_ARG, "sampler: a JSON constraint needs a sampler made "
+                        "with a model");
+    l4a_sjson *j = NULL;
+    l4a_status st = l4a_sjson_new(s->model, schema, len, &j);
+    if (st != L4A_OK) return st;
+    l4a_sjson_free(s->json);
+    s->json = j;
+    return L4A_OK;
+}
+
+void l4a_sampler_clear_json(l4a_sampler *s) {
+    if (!s) return;
+    l4a_sjson_free(s->json);
+    s->json = NULL;
+}
+
+int l4a_sampler_json_done(const l4a_sampler *s) {
+    return s && s->json ? l4a_sjson_done(s->json) : -1;
 }
 
 void l4a_sampler_free(l4a_sampler *s) {
     if (!s) return;
+    l4a_sjson_free(s->json);
     l4a_free(s->work);
     l4a_free(s->prob);
     l4a_free(s->heap);
@@ -167,6 +196,7 @@ void l4a_sampler_reset(l4a_sampler *s) {
     s->n_recent = 0;
     s->recent_head = 0;
     rng_seed(s->rng, s->p.seed);
+    l4a_sjson_restart(s->json);
 }
 
 /* Push t into the penalty window; the oldest token leaves it once the window is full.
@@ -302,8 +332,7 @@ static int32_t prepare(l4a_sampler *s, const float *logits, double *sum) {
     return n;
 }
 
-l4a_token l4a_sampler_sample(l4a_sampler *s, const float *logits) {
-    if (!s || !logits) return 0;
+static l4a_token draw(l4a_sampler *s, const float *logits) {
     double sum;
     int32_t n = prepare(s, logits, &sum);
     if (n == 1) return s->kept[0];
@@ -316,6 +345,16 @@ l4a_token l4a_sampler_sample(l4a_sampler *s, const float *logits) {
     for (int32_t i = n - 1; i > 0; i--)
         if (s->prob[i] > 0.0f) return s->kept[i];
     return s->kept[0];
+}
+
+l4a_token l4a_sampler_sample(l4a_sampler *s, const float *logits) {
+    if (!s || !logits) return 0;
+    if (!s->json) return draw(s, logits);
+    const float *masked = l4a_sjson_apply(s->json, logits);
+    if (!l4a_sjson_any_allowed(s->json)) return l4a_sjson_fallback(s->json);
+    l4a_token t = draw(s, masked);
+    l4a_sjson_advance(s->json, t);
+    return t;
 }
 
 int32_t l4a_sampler_candidates(l4a_sampler *s, const float *logits, l4a_token *ids,
