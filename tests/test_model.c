@@ -170,9 +170,9 @@ static void test_ctx_errors(void) {
     int32_t *tok = golden_tokens("smollm2-135m", 17);
     l4a_ctx_params cp = l4a_ctx_default_params();
     l4a_ctx *c = NULL;
-    cp.kv_type = L4A_KV_Q8_0;
-    CHECK(l4a_ctx_new(m, cp, &c) == L4A_ERR_UNSUPPORTED && c == NULL);
-    CHECK(strstr(l4a_last_error(), "Q8_0") != NULL);
+    cp.kv_type = (l4a_kv_type)7;
+    CHECK(l4a_ctx_new(m, cp, &c) == L4A_ERR_INVALID_ARG && c == NULL);
+    CHECK(strstr(l4a_last_error(), "kv_type") != NULL);
     cp.kv_type = L4A_KV_F16;
     cp.n_batch = 0;
     CHECK(l4a_ctx_new(m, cp, &c) == L4A_ERR_INVALID_ARG);
@@ -273,7 +273,7 @@ static void test_kv_cache(const char *name, int32_t n, l4a_kv_type kv) {
     CHECK_MSG(bad == 0, "%s: token by token: %d of %d positions differ from the batch", name, bad,
               n);
     printf("%s (%s cache): batch, truncate + re-decode, token by token: identical logits over %d "
-           "positions\n", name, kv == L4A_KV_F16 ? "F16" : "F32", n);
+           "positions\n", name, kv == L4A_KV_F16 ? "F16" : kv == L4A_KV_Q8_0 ? "Q8_0" : "F32", n);
 done:
     l4a_ctx_free(c);
     l4a_ctx_free(c1);
@@ -376,5 +376,7 @@ int main(void) {
     test_kv_cache("smollm2-135m", fast ? 12 : 24, L4A_KV_F16);
     test_kv_cache("gemma3-270m", fast ? 8 : 16, L4A_KV_F16);
     test_kv_cache("qwen2.5-1.5b-instruct", fast ? 4 : 8, L4A_KV_F32);
+    test_kv_cache("smollm2-135m", fast ? 8 : 16, L4A_KV_Q8_0);
+    test_kv_cache("gemma3-270m", 8, L4A_KV_Q8_0);
     return l4a_test_summary("test_model");
 }

@@ -106,7 +106,7 @@ typedef struct l4a_attn_args {
     const float *q;         /* (T, H, DK) */
     const void *k;          /* (S, HKV, DK) of kv_type: the layer's key cache */
     const void *v;          /* (S, HKV, DV) of kv_type */
-    uint32_t kv_type;       /* L4A_TYPE_F32 or L4A_TYPE_F16 */
+    uint32_t kv_type;       /* L4A_TYPE_F32, L4A_TYPE_F16 or L4A_TYPE_Q8_0 (rows of blocks) */
     int64_t T, H, HKV, DK, DV;
     int64_t pos0;           /* position of query row 0; positions < pos0 + T are cached */
     int64_t window;         /* 0: full causal attention */
@@ -115,14 +115,15 @@ typedef struct l4a_attn_args {
                                with k and v, as ggml does with an F16 cache */
     float *scratch;         /* per thread scratch_stride floats: scores and a rounded q */
     int64_t scratch_stride; /* >= pos0 + T + DK */
-    float *kv_f32;          /* F16 cache, T > 1: (S, HKV, DK) floats, then at kv_f32_v
+    float *kv_f32;          /* F16 cache, T > 1, or Q8_0: (S, HKV, DK) floats, then at kv_f32_v
                                (S, HKV, DV): the rows read, widened once for all heads and
                                tokens (T == 1 reads the f16 rows directly; same results) */
     int64_t kv_f32_v;       /* offset of the value part in kv_f32, floats */
 } l4a_attn_args;
 void l4a_attention_forward(l4a_pool *pool, const l4a_attn_args *a);
 
-/* Write n floats into a cache row of type kv_type (F32 copy or F16 rounding to nearest). */
+/* Write n floats into a cache row of type kv_type (F32 copy, F16 rounding to nearest, Q8_0
+ * blocks as ggml's reference quantizer makes them; n a multiple of 32 for Q8_0). */
 void l4a_kv_store(void *dst, uint32_t kv_type, const float *src, int64_t n);
 
 /* ---- gated activations of the feed-forward block (Shazeer 2020, "GLU variants"):

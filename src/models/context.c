@@ -57,10 +57,12 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
         return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_new: n_ctx %d, n_batch %d, n_threads %d, "
                         "n_seq %d: n_ctx and n_threads must be >= 0, n_batch > 0, n_seq 1 .. 4096",
                         p.n_ctx, p.n_batch, p.n_threads, p.n_seq);
-    if (p.kv_type == L4A_KV_Q8_0)
-        return l4a_fail(L4A_ERR_UNSUPPORTED, "l4a_ctx_new: a Q8_0 KV cache is not supported yet "
-                        "(use L4A_KV_F16 or L4A_KV_F32)");
-    if (p.kv_type != L4A_KV_F16 && p.kv_type != L4A_KV_F32)
+    if (p.kv_type == L4A_KV_Q8_0 &&
+        (((int64_t)hp->n_head_kv * hp->head_dim_k) % 32 || ((int64_t)hp->n_head_kv * hp->head_dim_v) % 32))
+        return l4a_fail(L4A_ERR_UNSUPPORTED, "l4a_ctx_new: a Q8_0 KV cache needs key and value "
+                        "rows of a multiple of 32 values (this model has %d and %d)",
+                        hp->n_head_kv * hp->head_dim_k, hp->n_head_kv * hp->head_dim_v);
+    if (p.kv_type != L4A_KV_F16 && p.kv_type != L4A_KV_F32 && p.kv_type != L4A_KV_Q8_0)
         return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_ctx_new: unknown kv_type %d", (int)p.kv_type);
     int32_t n_ctx = p.n_ctx;
     if (n_ctx == 0) n_ctx = hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096;
@@ -77,7 +79,8 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     ctx->n_batch = n_batch;
     ctx->n_threads = n_threads;
     ctx->n_seq = p.n_seq;
-    ctx->kv_type = p.kv_type == L4A_KV_F16 ? L4A_TYPE_F16 : L4A_TYPE_F32;
+    ctx->kv_type = p.kv_type == L4A_KV_F16 ? L4A_TYPE_F16 :
+                   p.kv_type == L4A_KV_Q8_0 ? L4A_TYPE_Q8_0 : L4A_TYPE_F32;
     ctx->ggml_rounding = true;
 
     /* The size table. Every count below is a product of positive int32 values, checked. */
@@ -87,13 +90,15 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     const uint64_t KD = (uint64_t)hp->n_head_kv * (uint64_t)hp->head_dim_k;
     const uint64_t VD = (uint64_t)hp->n_head_kv * (uint64_t)hp->head_dim_v;
     const uint64_t OD = (uint64_t)hp->n_head * (uint64_t)hp->head_dim_v;
-    const uint64_t L = (uint64_t)hp->n_layer * (uint64_t)p.n_seq, esz = ctx->kv_type == L4A_TYPE_F16 ? 2 : 4;
+    const uint64_t L = (uint64_t)hp->n_layer * (uint64_t)p.n_seq;
     const uint64_t R = (uint64_t)hp->n_rot;     /* n_rot/2 pairs of (cos, sin) */
     const uint64_t f = sizeof(float);
     carve c = {0};
     /* the caches: one (S, HKV, DK) and (S, HKV, DV) block per layer and sequence (L of them) */
-    bool ok = l4a_mul_ok(S * esz, KD, &ctx->k_seq_bytes) &&
-              l4a_mul_ok(S * esz, VD, &ctx->v_seq_bytes);
+    bool ok = l4a_row_size(ctx->kv_type, (int64_t)KD, &ctx->k_row_bytes) &&
+              l4a_row_size(ctx->kv_type, (int64_t)VD, &ctx->v_row_bytes) &&
+              l4a_mul_ok(S, ctx->k_row_bytes, &ctx->k_seq_bytes) &&
+              l4a_mul_ok(S, ctx->v_row_bytes, &ctx->v_seq_bytes);
     uint64_t k_all = 0, v_all = 0;
     ok = ok && l4a_mul_ok(ctx->k_seq_bytes, L, &k_all) &&
          l4a_mul_ok(ctx->v_seq_bytes, L, &v_all);
@@ -110,7 +115,7 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     const uint64_t o_cs = reserve(&c, B * R, f);
     const uint64_t o_cs2 = reserve(&c, B * R, f);
     const uint64_t o_att = reserve(&c, NT * (S + (uint64_t)hp->head_dim_k), f);
-    const uint64_t o_kvf = reserve(&c, ctx->kv_type == L4A_TYPE_F16 ? S * (KD + VD) : 0, f);
+    const uint64_t o_kvf = reserve(&c, ctx->kv_type != L4A_TYPE_F32 ? S * (KD + VD) : 0, f);
     const uint64_t o_mm = reserve(&c, l4a_matmul_scratch_floats((int64_t)max3(C, F, OD),
                                                                 (int64_t)B, n_threads), f);
     const uint64_t o_lg = reserve(&c, V, f);

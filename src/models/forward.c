@@ -115,13 +115,12 @@ static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T)
     l4a_rope_forward(ctx->k, cs, T, HKV, DK, hp->n_rot, a->rope);
 
     /* append each token's key and value to its sequence's cache rows of this layer */
-    const size_t esz = ctx->kv_type == L4A_TYPE_F16 ? 2 : 4;
     for (int64_t t = 0; t < T; t++) {
         const uint64_t blk = (uint64_t)il * (uint64_t)ctx->n_seq + (uint64_t)ctx->tok_seq[t];
-        const int64_t p = ctx->tok_pos[t];
-        l4a_kv_store(ctx->k_cache + blk * ctx->k_seq_bytes + (size_t)(p * HKV * DK) * esz,
+        const uint64_t p = (uint64_t)ctx->tok_pos[t];
+        l4a_kv_store(ctx->k_cache + blk * ctx->k_seq_bytes + p * ctx->k_row_bytes,
                      ctx->kv_type, ctx->k + t * HKV * DK, HKV * DK);
-        l4a_kv_store(ctx->v_cache + blk * ctx->v_seq_bytes + (size_t)(p * HKV * DV) * esz,
+        l4a_kv_store(ctx->v_cache + blk * ctx->v_seq_bytes + p * ctx->v_row_bytes,
                      ctx->kv_type, ctx->v + t * HKV * DV, HKV * DV);
     }
 

@@ -80,7 +80,7 @@ struct l4a_ctx {
     int32_t n_threads;
     int32_t n_seq;                  /* independent sequences, each with S cache rows */
     int32_t *seq_past;              /* (n_seq) tokens in each sequence's cache */
-    uint32_t kv_type;               /* L4A_TYPE_F32 or L4A_TYPE_F16 */
+    uint32_t kv_type;               /* L4A_TYPE_F32, L4A_TYPE_F16 or L4A_TYPE_Q8_0 */
     bool ggml_rounding;             /* see l4a_ctx_set_ggml_rounding (model.h) */
     l4a_pool *pool;
 
@@ -89,6 +89,7 @@ struct l4a_ctx {
     uint8_t *k_cache, *v_cache;     /* per layer and sequence (S, HKV, DK) and (S, HKV, DV)
                                        of kv_type: layer il, seq s at (il * n_seq + s) * k_seq_bytes */
     uint64_t k_seq_bytes, v_seq_bytes;
+    uint64_t k_row_bytes, v_row_bytes;  /* one position's keys (HKV*DK) / values of kv_type */
 
     /* activations of a batch of T <= n_batch tokens */
     float *x;                       /* (T, C) the residual stream */
@@ -100,7 +101,7 @@ struct l4a_ctx {
     float *hb, *hb2;                /* (T, F) feed-forward gate and up */
     float *rope_cs, *rope_cs_swa;   /* (T, n_rot/2, 2) RoPE tables of global / local layers */
     float *att_scratch;             /* n_threads * (S + DK): attention scores, a rounded q */
-    float *kv_f32;                  /* F16 cache: one layer's rows widened, S*HKV*(DK+DV) */
+    float *kv_f32;                  /* F16 / Q8_0 cache: one layer's rows widened, S*HKV*(DK+DV) */
     float *mm_scratch;              /* l4a_matmul_scratch_floats(max C, n_batch, n_threads) */
     int32_t *tok_seq, *tok_pos;     /* (T) sequence and position of each token of the batch */
 
