@@ -200,6 +200,37 @@ static l4a_status load_json(const char *json, const char *cfg) {
 #define CBPE_HEAD "{" MODEL
 static const char *k_ok = CBPE_HEAD "{\"a\":0,\"b\":1,\"ab\":2,\"<unk>\":3},\"merges\":[\"a b\"]}}";
 
+static const char *k_lucie =
+    "{\"added_tokens\":[{\"id\":0,\"content\":\"<s>\",\"special\":true}],"
+    "\"normalizer\":{\"type\":\"Sequence\",\"normalizers\":[{\"type\":\"NFC\"},{\"type\":\"Replace\","
+    "\"pattern\":{\"Regex\":\"\\\\((?=[ \\\\w])\"},\"content\":\"( \"},{\"type\":\"Prepend\",\"prepend\":\" \"},"
+    "{\"type\":\"Replace\",\"pattern\":{\"Regex\":\"[ \\\\u00A0]\"},\"content\":\"\xe2\x96\x81\"}]},"
+    "\"post_processor\":{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"<s>\"}},"
+    "{\"Sequence\":{\"id\":\"A\"}}]},"
+    "\"decoder\":{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"ByteFallback\"},{\"type\":\"Metaspace\","
+    "\"replacement\":\"\xe2\x96\x81\"},{\"type\":\"Fuse\"},{\"type\":\"Replace\",\"pattern\":{\"String\":\"( \"},"
+    "\"content\":\"(\"}]},"
+    "\"model\":{\"type\":\"BPE\",\"unk_token\":\"<unk>\",\"byte_fallback\":true,\"fuse_unk\":true,"
+    "\"vocab\":{\"<s>\":0,\"<unk>\":1,\"<0xE2>\":2,\"<0x80>\":3,\"<0x99>\":4,\"\xe2\x96\x81\":5,\"a\":6,"
+    "\"b\":7,\"(\":8,\"\xe2\x96\x81" "a\":9,\"ab\":10},\"merges\":[\"\xe2\x96\x81 a\",\"a b\"]}}";
+
+/* Lucie's pipeline in small: normalizer, byte fallback, decoder chain undoing the spaces. */
+static void test_small_lucie(void) {
+    l4a_vocab *v = NULL;
+    CHECK_MSG(l4a_vocab_load_hf_json(k_lucie, strlen(k_lucie), NULL, 0, "t/tokenizer.json", &v) == L4A_OK, "%s",
+              l4a_last_error());
+    if (!v) return;
+    const char *text = "(ab a\xe2\x80\x99" "b";  /* "(ab a’b" */
+    l4a_token t[32], want[] = {0, 5, 8, 9, 7, 9, 2, 3, 4, 7};  /* ▁ ( ▁a b ▁a <0xE2><0x80><0x99> b */
+    int32_t k = l4a_vocab_tokenize(v, text, strlen(text), t, 32, true, true);
+    CHECK_EQ_INT(k, (int32_t)(sizeof want / sizeof want[0]));
+    CHECK(k == 10 && memcmp(t, want, sizeof want) == 0);
+    char out[64];
+    int32_t m = l4a_vocab_detokenize(v, t, k, out, sizeof out, false);
+    CHECK_MSG(m == (int32_t)strlen(text) && memcmp(out, text, (size_t)m) == 0, "decoded '%.*s'", m < 0 ? 0 : m, out);
+    l4a_vocab_free(v);
+}
+
 static void expect(const char *json, const char *cfg, l4a_status want, const char *in_msg) {
     l4a_status st = load_json(json, cfg);
     CHECK_MSG(st == want && (!in_msg || strstr(l4a_last_error(), in_msg)),
@@ -403,12 +434,46 @@ static void test_spm_model(void) {
     free(f);
 }
 
+/* Every allocation failure while loading and using a small vocabulary is a clean error. */
+static void test_out_of_memory(void) {
+    pbw w;
+    small_model(&w, 2);
+    const char *cfg = "{\"chat_template\":\"x\",\"add_bos_token\":true,\"bos_token\":\"a\"}";
+    int loaded = 0, failed = 0, bad = 0;
+    for (int64_t n = 0; n < 400; n++) {
+        for (int kind = 0; kind < 3; kind++) {
+            l4a_vocab *v = NULL;
+            l4a_alloc_fail_after(n);
+            l4a_status st;
+            if (kind == 0) st = l4a_vocab_load_hf_json(k_ok, strlen(k_ok), cfg, strlen(cfg), "t/tokenizer.json", &v);
+            else if (kind == 1) st = l4a_vocab_load_hf_json(k_lucie, strlen(k_lucie), NULL, 0, "t/tokenizer.json", &v);
+            else st = l4a_vocab_load_spm_model(w.b, w.n, NULL, 0, "t/tokenizer.model", &v);
+            if (st == L4A_OK) {
+                loaded++;
+                l4a_token t[32];
+                char out[64];
+                int32_t k = l4a_vocab_tokenize(v, "(ab a\xe2\x80\x99" "b", 9, t, 32, true, true);
+                if (k >= 0) l4a_vocab_detokenize(v, t, k, out, sizeof out, true);
+            } else {
+                failed++;
+                bad += st != L4A_ERR_NOMEM || v != NULL;
+            }
+            l4a_alloc_fail_after(-1);
+            l4a_vocab_free(v);
+        }
+    }
+    CHECK_MSG(bad == 0 && loaded > 0 && failed > 0, "out of memory: %d loaded, %d failed, %d not as NOMEM",
+              loaded, failed, bad);
+}
+
 int main(void) {
     g_dir = tokenizers_dir();
     CHECK_MSG(g_dir != NULL, "the tokenizer files are missing: ../shared/data/tokenizers (or $L4A_TOKENIZERS_DIR)");
     if (!g_dir) return l4a_test_summary("test_tokenizer_hf");
     test_real();
     test_small_json();
+    test_small_lucie();
     test_spm_model();
+    test_out_of_memory();
     return l4a_test_summary("test_tokenizer_hf");
 }
