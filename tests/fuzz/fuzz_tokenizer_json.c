@@ -8,7 +8,7 @@
  * special-looking tokens, invalid UTF-8) with parse_special off and on, and detokenize the ids
  * with the size it asked for.
  * Build with `make fuzz`; seed it with small tokenizer.json files, e.g.
- *     mkdir -p /tmp/seed && cp tests/fuzz/seeds/tokenizer_json/* /tmp/seed/ 2>/dev/null;
+ *     mkdir -p /tmp/seed && cp -r tests/fuzz/seeds/tokenizer_json/. /tmp/seed/
  *     build-fuzz/fuzz_tokenizer_json -max_total_time=60 -max_len=4096 /tmp/seed
  */
 #include "tokenizer/tokenizer_hf.h"
