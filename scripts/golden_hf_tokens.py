@@ -27,6 +27,8 @@ Format (one record per line):
                             and Mistral)
     dec HEX|=               decode(ids) skipping special tokens ("=": the text itself)
     decs HEX|=              decode(ids) keeping them ("=": as dec; tokenizer.json only)
+    big N IDS_HASH TEXT_HASH  tests/data/fr_handbook.txt (55 KB of French) whole: the number of
+                            ids, FNV-1a 64 of the ids (u32 little-endian) and of decode(ids)
     chat HEX                (lucie-7b-instruct) the chat template rendered for a fixed
                             conversation with add_generation_prompt
 """
@@ -49,6 +51,22 @@ def texts():
     return out
 
 
+def fnv(ids):
+    """FNV-1a 64 over the ids as little-endian u32."""
+    h = 0xcbf29ce484222325
+    for i in ids:
+        for b in int(i).to_bytes(4, "little"):
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+def bytes_fnv(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
 def hx(s):
     return s.encode("utf-8").hex() if s else "-"
 
@@ -66,6 +84,7 @@ def main():
     outdir = os.path.join(ROOT, "tests", "golden", "hf_tokens")
     os.makedirs(outdir, exist_ok=True)
     ts = texts()
+    big = open(os.path.join(ROOT, "tests/data/fr_handbook.txt"), "rb").read().decode("utf-8")
     from tokenizers import Tokenizer
     for name in ("falcon-7b", "lucie-7b", "lucie-7b-instruct"):
         tok = Tokenizer.from_file(os.path.join(base, name, "tokenizer.json"))
@@ -78,6 +97,8 @@ def main():
             decs = tok.decode(ids, skip_special_tokens=False)
             lines.append("dec " + ("=" if dec == t else hx(dec)))
             lines.append("decs " + ("=" if decs == dec else hx(decs)))
+        ids = tok.encode(big, add_special_tokens=True).ids
+        lines.append("big %d %s %s" % (len(ids), fnv(ids), bytes_fnv(tok.decode(ids).encode("utf-8"))))
         if name == "lucie-7b-instruct":
             import json
             import jinja2
@@ -97,6 +118,8 @@ def main():
         lines.append("ids %d %s" % (len(ids), " ".join(map(str, ids))))
         dec = sp.decode(ids)
         lines.append("dec " + ("=" if dec == t else hx(dec)))
+    ids = sp.encode(big, add_bos=True)
+    lines.append("big %d %s %s" % (len(ids), fnv(ids), bytes_fnv(sp.decode(ids).encode("utf-8"))))
     open(os.path.join(outdir, "mistral-7b-v0.1.txt"), "w").write("\n".join(lines) + "\n")
 
 

@@ -56,6 +56,43 @@ static void dump(const char *what, const l4a_token *ids, int32_t n) {
     fprintf(stderr, "%s\n", n > 40 ? " ..." : "");
 }
 
+static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n) {
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* tests/data/fr_handbook.txt whole: count and FNV-1a 64 of the ids and of their decoding. */
+static void check_big(const char *name, const l4a_vocab *v, bool parse_special, const char *line) {
+    long long want_n;
+    unsigned long long want_ids, want_text;
+    CHECK(sscanf(line, "big %lld %llx %llx", &want_n, &want_ids, &want_text) == 3);
+    size_t len;
+    char *fr = l4a_test_read_file(l4a_test_path("data/fr_handbook.txt"), &len);
+    CHECK_MSG(fr != NULL, "cannot read tests/data/fr_handbook.txt");
+    if (!fr) return;
+    l4a_token *ids = malloc((len + 2) * sizeof *ids);
+    char *out = malloc(2 * len + 64);
+    double t0 = l4a_time_s();
+    int32_t n = l4a_vocab_tokenize(v, fr, len, ids, (int32_t)len + 2, true, parse_special);
+    double t1 = l4a_time_s();
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int32_t i = 0; i < n; i++) {
+        uint8_t le[4] = {(uint8_t)ids[i], (uint8_t)(ids[i] >> 8), (uint8_t)(ids[i] >> 16), (uint8_t)(ids[i] >> 24)};
+        h = fnv_bytes(h, le, 4);
+    }
+    CHECK_MSG(n == want_n && h == want_ids, "%s: fr_handbook.txt: %d ids, hash %016llx; HF %lld, %016llx", name, n,
+              (unsigned long long)h, want_n, want_ids);
+    int32_t m = n >= 0 ? l4a_vocab_detokenize(v, ids, n, out, 2 * len + 64, false) : -1;
+    uint64_t ht = m >= 0 ? fnv_bytes(0xcbf29ce484222325ull, out, (size_t)m) : 0;
+    CHECK_MSG(m >= 0 && ht == want_text, "%s: fr_handbook.txt decodes differently from HF", name);
+    printf("%s: fr_handbook.txt, %zu bytes -> %d tokens in %.1f ms, equal to HF: %s\n", name, len, n,
+           (t1 - t0) * 1e3, n == want_n && h == want_ids && ht == want_text ? "yes" : "NO");
+    free(fr);
+    free(ids);
+    free(out);
+}
+
 typedef struct stats {
     int cases, ids_ok, dec_ok, decs_ok, decs_cases, roundtrip;
 } stats;
@@ -113,6 +150,8 @@ static void run_golden(const char *name, const l4a_vocab *v, bool parse_special,
             if (!ok && shown++ < 8)
                 fprintf(stderr, "%s: decode%s differs:\n    ours '%.*s'\n    HF   '%.*s'\n", name, sp ? " (special)" : "",
                         m < 0 ? 0 : m > 200 ? 200 : m, got, (int)(wn > 200 ? 200 : wn), want);
+        } else if (strncmp(line, "big ", 4) == 0) {
+            check_big(name, v, parse_special, line);
         } else if (strncmp(line, "chat ", 5) == 0) {
             /* Lucie's template renders {{ bos_token }} first: ours leaves it to tokenize */
             size_t wn = unhex(line + 5, want);
