@@ -90,7 +90,7 @@ static l4a_token detect(l4a_vocab *v, const char *const *texts) {
     for (; *texts; texts++) {
         l4a_token t = find_text(v, *texts);
         if (t >= 0) {
-            v->attr[t] |= L4A_TOK_CONTROL;
+            if (!v->hf) v->attr[t] |= L4A_TOK_CONTROL;  /* tokenizer.json says which are special */
             return t;
         }
     }
@@ -348,7 +348,7 @@ static l4a_status load_eog(l4a_vocab *v) {
     for (const char *const *s = k_eog_texts; *s; s++) {
         l4a_token t = find_text(v, *s);
         if (t < 0) continue;
-        v->attr[t] |= L4A_TOK_CONTROL;
+        if (!v->hf) v->attr[t] |= L4A_TOK_CONTROL;
         v->eog[v->n_eog++] = t;
     }
     qsort(v->eog, (size_t)v->n_eog, sizeof *v->eog, cmp_token);
