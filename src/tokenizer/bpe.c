@@ -12,6 +12,13 @@
  * pair that is a merge rule goes into a min-heap keyed by (rank, left position); the best pair
  * is merged, stale pairs (a side already merged elsewhere) are skipped when popped, and the
  * new neighbours are pushed. O(n log n) in the pre-token length.
+ *
+ * The same loop serves CBPE (HF tokenizers' BPE model without ByteLevel, e.g. Lucie's): the
+ * symbols start as UTF-8 characters instead of bytes, merges and tokens are keyed by their
+ * stored text, and a final symbol that is not a token becomes its bytes' <0xXX> tokens (byte
+ * fallback) or <unk>, consecutive <unk> fused into one when fuse_unk is set. A character outside
+ * the vocabulary is never the side of a merge (merge sides are tokens), as in HF, where it is
+ * a byte-fallback or unknown symbol from the start.
  */
 #include "tokenizer/mergeheap.h"
 #include "tokenizer/unicode.h"
@@ -60,19 +67,52 @@ static l4a_status emit(const l4a_vocab *v, const uint8_t *p, size_t n, l4a_tokve
     return L4A_OK;
 }
 
+/* CBPE: emit a final symbol: its token, else byte fallback, else <unk> (fused: *last_unk says
+ * the previous token pushed was a fusable <unk>). */
+static l4a_status emit_chars(const l4a_vocab *v, const uint8_t *p, size_t n, bool *last_unk,
+                             l4a_tokvec *out) {
+    l4a_token t = l4a_strmap_get(&v->by_text, p, n, 0);
+    if (t >= 0) { *last_unk = false; return l4a_tokvec_push(out, t); }
+    bool bytes = v->byte_fallback;
+    for (size_t i = 0; i < n && bytes; i++) bytes = v->byte_token[p[i]] >= 0;
+    if (bytes) {
+        *last_unk = false;
+        for (size_t i = 0; i < n; i++) {
+            l4a_status st = l4a_tokvec_push(out, v->byte_token[p[i]]);
+            if (st) return st;
+        }
+        return L4A_OK;
+    }
+    if (v->unk < 0)
+        return l4a_fail(L4A_ERR_INVALID_ARG, "tokenizer: '%.*s' is not in the vocabulary, which has no "
+                        "byte fallback and no unknown token", (int)(n > 16 ? 16 : n), (const char *)p);
+    if (*last_unk && v->fuse_unk) return L4A_OK;
+    *last_unk = true;
+    return l4a_tokvec_push(out, v->unk);
+}
+
 static l4a_status merge_word(const l4a_vocab *v, scratch *s, const uint8_t *w, uint32_t n, l4a_tokvec *out) {
     l4a_status st;
-    if (v->ignore_merges && l4a_strmap_get(&v->by_bytes, w, n, 0) >= 0) return emit(v, w, n, out);
+    bool chars = v->type == L4A_VOCAB_CBPE, last_unk = false;
+    const l4a_strmap *tokens = chars ? &v->by_text : &v->by_bytes;
+    if (v->ignore_merges && l4a_strmap_get(tokens, w, n, 0) >= 0)
+        return chars ? emit_chars(v, w, n, &last_unk, out) : emit(v, w, n, out);
     if (n > s->sym_cap) {
         symbol *p = l4a_realloc(s->sym, (size_t)n * sizeof *p);
         if (!p) return nomem();
         s->sym = p;
         s->sym_cap = n;
     }
-    for (uint32_t i = 0; i < n; i++)
-        s->sym[i] = (symbol){(int32_t)i - 1, i + 1 < n ? (int32_t)i + 1 : -1, i, 1};
+    uint32_t ns = 0;
+    for (uint32_t i = 0; i < n; ns++) {
+        uint32_t k = chars ? (uint32_t)l4a_utf8_seq_len(w[i]) : 1;
+        if (k > n - i) k = n - i;
+        s->sym[ns] = (symbol){(int32_t)ns - 1, -1, i, k};
+        if (ns > 0) s->sym[ns - 1].next = (int32_t)ns;
+        i += k;
+    }
     s->heap.n = 0;
-    for (uint32_t i = 1; i < n; i++)
+    for (uint32_t i = 1; i < ns; i++)
         if ((st = try_pair(v, s, w, (int32_t)i - 1, (int32_t)i))) return st;
 
     while (s->heap.n) {
@@ -85,9 +125,23 @@ static l4a_status merge_word(const l4a_vocab *v, scratch *s, const uint8_t *w, u
         if (r->next >= 0) s->sym[r->next].prev = b.left;
         if ((st = try_pair(v, s, w, l->prev, b.left)) || (st = try_pair(v, s, w, b.left, l->next))) return st;
     }
-    for (int32_t i = 0; i >= 0; i = s->sym[i].next)
-        if ((st = emit(v, w + s->sym[i].start, s->sym[i].n, out))) return st;
+    for (int32_t i = 0; i >= 0; i = s->sym[i].next) {
+        const uint8_t *p = w + s->sym[i].start;
+        if ((st = chars ? emit_chars(v, p, s->sym[i].n, &last_unk, out) : emit(v, p, s->sym[i].n, out)))
+            return st;
+    }
     return L4A_OK;
+}
+
+l4a_status l4a_cbpe_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len, l4a_tokvec *out) {
+    if (len == 0) return L4A_OK;
+    if (len > UINT32_MAX / 2)
+        return l4a_fail(L4A_ERR_UNSUPPORTED, "tokenizer: text of %zu bytes is too long for BPE", len);
+    scratch s = {0};
+    l4a_status st = merge_word(v, &s, text, (uint32_t)len, out);
+    l4a_free(s.sym);
+    l4a_free(s.heap.a);
+    return st;
 }
 
 l4a_status l4a_bpe_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len, l4a_tokvec *out) {
@@ -97,7 +151,7 @@ l4a_status l4a_bpe_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len,
     uint8_t *cls = l4a_malloc(len + 1);
     uint8_t *u = l4a_malloc(len * 3 + 1);  /* a bad byte (1) becomes U+FFFD (3) */
     scratch s = {0};
-    l4a_spanvec spans = {0};
+    l4a_spanvec spans = {0}, bytes = {0};
     l4a_status st = L4A_OK;
     if (!cps || !off || !cls || !u) { st = nomem(); goto done; }
     if (len * 3 > UINT32_MAX) {
@@ -119,6 +173,14 @@ l4a_status l4a_bpe_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len,
     if ((st = l4a_pretokenize(v->pre, cps, cls, n, &spans))) goto done;
     for (size_t i = 0; i < spans.n; i++) {
         uint32_t a = off[spans.s[i].start], b = off[spans.s[i].end];
+        if (v->pre == L4A_PRE_FALCON) {  /* then split by numeric bytes (pretok.c) */
+            bytes.n = 0;
+            if ((st = l4a_pretokenize_mapped_digits(u, a, b, &bytes))) goto done;
+            for (size_t k = 0; k < bytes.n; k++)
+                if ((st = merge_word(v, &s, u + bytes.s[k].start, bytes.s[k].end - bytes.s[k].start, out)))
+                    goto done;
+            continue;
+        }
         if ((st = merge_word(v, &s, u + a, b - a, out))) goto done;
     }
 done:
@@ -129,5 +191,6 @@ done:
     l4a_free(s.sym);
     l4a_free(s.heap.a);
     l4a_free(spans.s);
+    l4a_free(bytes.s);
     return st;
 }

@@ -83,6 +83,17 @@ int32_t l4a_vocab_detokenize(const l4a_vocab *v, const l4a_token *tokens, int32_
     }
     for (int32_t i = 0; i < n; i++)
         if (tokens[i] < 0 || tokens[i] >= v->n_tokens) return bad_token(v, "detokenize", tokens[i]);
+    if (v->hf) {  /* the tokenizer.json decoder chain (hf_pipeline.c) */
+        char *text = NULL;
+        size_t len = 0;
+        if (l4a_hf_decode(v, tokens, n, special, &text, &len)) return INT32_MIN;
+        if (v->clean_spaces) len = clean_spaces(text, len);
+        int32_t ret = len > INT32_MAX ? INT32_MIN : len > size ? -(int32_t)len : (int32_t)len;
+        if (len > INT32_MAX) l4a_fail(L4A_ERR_UNSUPPORTED, "detokenize: text of %zu bytes is too long", len);
+        else if (len <= size && len) memcpy(buf, text, len);
+        l4a_free(text);
+        return ret;
+    }
 
     /* the token whose leading space add_space_prefix put there: the first after BOS tokens */
     int32_t strip_at = -1;

@@ -11,6 +11,12 @@
  *           | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
  *   qwen2   llama3 with \p{N} instead of \p{N}{1,3}
  *   default [\p{P}\$\+<=>\^~\|]+  then gpt2  then \p{N}+  then [0-9][0-9][0-9]   (llama.cpp's)
+ *   falcon  [\p{P}\$\+<=>\^~\|`]+  then gpt2, then (l4a_pretokenize_mapped_digits, on the
+ *           byte-mapped text) numeric runs and [0-9][0-9][0-9]: HF tokenizers' Falcon sequence
+ *           Punctuation (Rust's ASCII punctuation or \p{P}), ByteLevel, Digits, Split, where the
+ *           last two see GPT-2 characters, so that e.g. the second byte of "β" (CE B2, mapped to
+ *           "Î²") is split off as the number "²".
+ *   none    the whole text is one piece
  *
  * Each matcher returns where the leftmost-first match starting at pos ends (pos when none),
  * trying the alternatives in order with the backtracking a regex engine would do; a lookahead
@@ -124,12 +130,12 @@ static uint32_t m_numbers(const uint32_t *cps, const uint8_t *cls, uint32_t pos,
 }
 
 /* [\p{P}\$\+<=>\^~\|]+ */
-static bool punct_like(uint32_t cp, uint8_t c) {
-    return (c & P) || (cp < 0x80 && cp && strchr("$+<=>^~|", (int)cp));
+static bool punct_like(uint32_t cp, uint8_t c, int backtick) {
+    return (c & P) || (cp < 0x80 && cp && strchr(backtick ? "$+<=>^~|`" : "$+<=>^~|", (int)cp));
 }
+/* param 1: also the backtick (Rust's is_ascii_punctuation, HF's Punctuation) */
 static uint32_t m_punct(const uint32_t *cps, const uint8_t *cls, uint32_t pos, uint32_t end, int param) {
-    (void)param;
-    while (pos < end && punct_like(cps[pos], cls[pos])) pos++;
+    while (pos < end && punct_like(cps[pos], cls[pos], param)) pos++;
     return pos;
 }
 
@@ -197,6 +203,13 @@ l4a_status l4a_pretokenize(l4a_pre_type pre, const uint32_t *cps, const uint8_t 
         stages[n_stages++].m = m_numbers;
         stages[n_stages++].m = m_three_digits;
         break;
+    case L4A_PRE_FALCON:
+        stages[n_stages].param = 1;
+        stages[n_stages++].m = m_punct;
+        stages[n_stages++].m = m_gpt2;
+        break;
+    case L4A_PRE_NONE:
+        return n ? push_span(out, 0, n) : L4A_OK;
     }
     if (n == 0) return L4A_OK;
     if (n_stages == 1) return split(cps, cls, 0, n, stages[0].m, stages[0].param, out);
@@ -216,4 +229,40 @@ l4a_status l4a_pretokenize(l4a_pre_type pre, const uint32_t *cps, const uint8_t 
     l4a_free(a.s);
     l4a_free(b.s);
     return st;
+}
+
+/* Bytes whose GPT-2 character is numeric (Nd, Nl, No): '0'..'9' and the Latin-1 characters
+ * ² ³ ¹ ¼ ½ ¾, which map to themselves. The other mapped characters (U+0100..U+0143) are
+ * letters. */
+static bool mapped_numeric(uint8_t b) {
+    return (b >= '0' && b <= '9') || b == 0xB2 || b == 0xB3 || b == 0xB9 || (b >= 0xBC && b <= 0xBE);
+}
+
+static bool ascii_digit(uint8_t b) { return b >= '0' && b <= '9'; }
+
+l4a_status l4a_pretokenize_mapped_digits(const uint8_t *u, uint32_t a, uint32_t b, l4a_spanvec *out) {
+    l4a_status st;
+    uint32_t i = a;
+    while (i < b) {
+        uint32_t j = i;
+        bool num = mapped_numeric(u[i]);
+        while (j < b && mapped_numeric(u[j]) == num) j++;
+        if (!num) {
+            if ((st = push_span(out, i, j))) return st;
+        } else {  /* [0-9][0-9][0-9] isolated inside the numeric run, leftmost first */
+            uint32_t gap = i, p = i;
+            while (p + 3 <= j) {
+                if (ascii_digit(u[p]) && ascii_digit(u[p + 1]) && ascii_digit(u[p + 2])) {
+                    if (gap < p && (st = push_span(out, gap, p))) return st;
+                    if ((st = push_span(out, p, p + 3))) return st;
+                    p = gap = p + 3;
+                } else {
+                    p++;
+                }
+            }
+            if (gap < j && (st = push_span(out, gap, j))) return st;
+        }
+        i = j;
+    }
+    return L4A_OK;
 }

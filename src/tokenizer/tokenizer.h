@@ -30,7 +30,8 @@ int32_t l4a_vocab_n_tokens(const l4a_vocab *v);
 const char *l4a_vocab_chat_template(const l4a_vocab *v);
 
 /* Token attributes, a bit mask (tokenizer.ggml.token_type 1..6, plus the load-time rules:
- * end-of-turn and fill-in-the-middle tokens found by their text become CONTROL). */
+ * end-of-turn and fill-in-the-middle tokens found by their text become CONTROL, except in
+ * vocabularies from tokenizer.json, whose added_tokens say which tokens are special). */
 enum {
     L4A_TOK_NORMAL = 1,
     L4A_TOK_UNKNOWN = 2,

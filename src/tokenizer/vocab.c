@@ -90,7 +90,7 @@ static l4a_token detect(l4a_vocab *v, const char *const *texts) {
     for (; *texts; texts++) {
         l4a_token t = find_text(v, *texts);
         if (t >= 0) {
-            v->attr[t] |= L4A_TOK_CONTROL;
+            if (!v->hf) v->attr[t] |= L4A_TOK_CONTROL;  /* tokenizer.json says which are special */
             return t;
         }
     }
@@ -125,7 +125,7 @@ static l4a_status nomem(const char *what) {
 /* Decode a GPT-2-mapped string to raw bytes (out has room for len bytes). False when it holds
  * a character outside the map or is not valid UTF-8: such text never comes out of the BPE
  * loop, which only builds mapped characters. */
-static bool gpt2_decode(const uint8_t *s, size_t len, uint8_t *out, size_t *out_len) {
+bool l4a_gpt2_decode(const uint8_t *s, size_t len, uint8_t *out, size_t *out_len) {
     size_t i = 0, n = 0;
     while (i < len) {
         size_t used;
@@ -226,7 +226,7 @@ static l4a_status load_bpe(l4a_vocab *v, const l4a_gguf *g) {
         size_t len, n;
         const char *s = l4a_vocab_text(v, t, &len);
         if (len == 1) v->byte_token[(uint8_t)s[0]] = t;
-        if (!gpt2_decode((const uint8_t *)s, len, buf, &n)) continue;
+        if (!l4a_gpt2_decode((const uint8_t *)s, len, buf, &n)) continue;
         if ((st = l4a_strmap_put(&v->by_bytes, buf, (uint32_t)n, 0, t, NULL))) goto done;
     }
 
@@ -246,7 +246,7 @@ static l4a_status load_bpe(l4a_vocab *v, const l4a_gguf *g) {
             continue;
         }
         size_t nl, nr;
-        if (!gpt2_decode(s, sp, buf, &nl) || !gpt2_decode(s + sp + 1, len - sp - 1, buf + nl, &nr))
+        if (!l4a_gpt2_decode(s, sp, buf, &nl) || !l4a_gpt2_decode(s + sp + 1, len - sp - 1, buf + nl, &nr))
             continue;  /* can never apply to mapped text */
         if (nl + nr > UINT32_MAX) continue;
         if ((st = l4a_strmap_put(&v->merges, buf, (uint32_t)(nl + nr), (uint32_t)nl, (int32_t)i, NULL)))
@@ -348,7 +348,7 @@ static l4a_status load_eog(l4a_vocab *v) {
     for (const char *const *s = k_eog_texts; *s; s++) {
         l4a_token t = find_text(v, *s);
         if (t < 0) continue;
-        v->attr[t] |= L4A_TOK_CONTROL;
+        if (!v->hf) v->attr[t] |= L4A_TOK_CONTROL;
         v->eog[v->n_eog++] = t;
     }
     qsort(v->eog, (size_t)v->n_eog, sizeof *v->eog, cmp_token);
@@ -386,7 +386,7 @@ static size_t make_piece(const l4a_vocab *v, l4a_token t, char *out) {
     }
     if (a & L4A_TOK_NORMAL) {
         size_t n = 0;
-        if (v->type == L4A_VOCAB_SPM) {
+        if (v->type == L4A_VOCAB_SPM || v->type == L4A_VOCAB_CBPE) {
             for (size_t i = 0; i < len; i++) {
                 if (i + 2 < len && memcmp(s + i, "\xe2\x96\x81", 3) == 0) { out[n++] = ' '; i += 2; }
                 else out[n++] = s[i];
@@ -437,11 +437,61 @@ static l4a_status load_chat_template(l4a_vocab *v, const l4a_gguf *g) {
 
 /* ---------------------------------------------------------------- public */
 
+l4a_status l4a_vocab_set_tokens(l4a_vocab *v, const l4a_str *texts, int32_t n, const char *file) {
+    if (n <= 0) return l4a_fail(L4A_ERR_FORMAT, "%s: the vocabulary is empty", file);
+    uint64_t total = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (texts[i].len == 0 || texts[i].len > UINT32_MAX)
+            return l4a_fail(L4A_ERR_FORMAT, "%s: token %d has an empty or oversized text", file, i);
+        total += texts[i].len;
+    }
+    if (total > (uint64_t)SIZE_MAX / 2) return nomem("the token table");
+    v->n_tokens = n;
+    v->text = l4a_malloc((size_t)total + 1);
+    v->text_off = l4a_malloc(((size_t)n + 1) * sizeof *v->text_off);
+    v->score = l4a_calloc((size_t)n, sizeof *v->score);
+    v->attr = l4a_malloc((size_t)n);
+    if (!v->text || !v->text_off || !v->score || !v->attr) return nomem("the token table");
+    l4a_status st = l4a_strmap_init(&v->by_text, (uint64_t)n, total);
+    if (st) return st;
+    uint64_t off = 0;
+    for (int32_t i = 0; i < n; i++) {
+        v->text_off[i] = off;
+        memcpy(v->text + off, texts[i].ptr, (size_t)texts[i].len);
+        off += texts[i].len;
+        v->attr[i] = L4A_TOK_NORMAL;
+        if (texts[i].len > v->max_token_len) v->max_token_len = (uint32_t)texts[i].len;
+        int32_t prev;
+        if ((st = l4a_strmap_put(&v->by_text, v->text + v->text_off[i], (uint32_t)texts[i].len, 0, i, &prev)))
+            return st;
+        if (prev >= 0)
+            return l4a_fail(L4A_ERR_FORMAT, "%s: duplicate token '%.*s' (ids %d and %d)", file,
+                            (int)(texts[i].len > 64 ? 64 : texts[i].len), texts[i].ptr, prev, i);
+    }
+    v->text_off[n] = off;
+    return L4A_OK;
+}
+
+l4a_vocab *l4a_vocab_new(void) {
+    l4a_vocab *v = l4a_calloc(1, sizeof *v);
+    if (!v) return NULL;
+    for (int b = 0; b < 256; b++) v->byte_token[b] = -1;
+    v->bos = v->eos = v->eot = v->eom = v->unk = v->pad = -1;
+    v->fim_pre = v->fim_suf = v->fim_mid = v->fim_pad = v->fim_rep = v->fim_sep = -1;
+    return v;
+}
+
+l4a_status l4a_vocab_finish(l4a_vocab *v) {
+    l4a_status st;
+    if (v->type != L4A_VOCAB_BPE) load_spm_bytes(v);
+    if ((st = load_eog(v)) || (st = l4a_special_build(v)) || (st = load_pieces(v))) return st;
+    return L4A_OK;
+}
+
 l4a_status l4a_vocab_load(const l4a_gguf *g, l4a_vocab **out) {
     *out = NULL;
-    l4a_vocab *v = l4a_calloc(1, sizeof *v);
+    l4a_vocab *v = l4a_vocab_new();
     if (!v) return nomem("the vocabulary");
-    for (int b = 0; b < 256; b++) v->byte_token[b] = -1;
 
     l4a_str model, pre_s = {0};
     const struct pre_name *pre = &k_pre_names[0];
@@ -504,6 +554,8 @@ void l4a_vocab_free(l4a_vocab *v) {
     l4a_free(v->special_rank);
     l4a_free(v->trie);
     l4a_free(v->chat_template);
+    l4a_hf_steps_free(v->norm, v->n_norm);
+    l4a_hf_steps_free(v->dec, v->n_dec);
     l4a_free(v);
 }
 
@@ -520,7 +572,7 @@ const char *l4a_vocab_token_text(const l4a_vocab *v, l4a_token t, size_t *len) {
 }
 
 bool l4a_vocab_has_byte(const l4a_vocab *v, uint8_t b) {
-    if (v->type == L4A_VOCAB_SPM) return v->byte_token[b] >= 0;
+    if (v->type != L4A_VOCAB_BPE) return v->byte_token[b] >= 0;
     return l4a_strmap_get(&v->by_bytes, &b, 1, 0) >= 0;
 }
 

@@ -16,6 +16,8 @@
 typedef enum l4a_vocab_type {
     L4A_VOCAB_BPE,   /* tokenizer.ggml.model = "gpt2": byte-level BPE */
     L4A_VOCAB_SPM,   /* tokenizer.ggml.model = "llama": SentencePiece (BPE by score) */
+    L4A_VOCAB_CBPE,  /* tokenizer.json BPE without ByteLevel: merges by rank over characters,
+                        byte fallback <0xXX> or <unk> for characters outside the vocabulary */
 } l4a_vocab_type;
 
 /* Pre-tokenizers of byte-level BPE (pretok.c), chosen by tokenizer.ggml.pre. */
@@ -25,7 +27,14 @@ typedef enum l4a_pre_type {
     L4A_PRE_LLAMA3,  /* Llama 3's regex: contractions, letters with one leading mark, 1-3 digits */
     L4A_PRE_QWEN2,   /* Llama 3's regex with single digits */
     L4A_PRE_SMOLLM,  /* each digit alone, then GPT-2's regex (StarCoder, SmolLM) */
+    L4A_PRE_FALCON,  /* HF tokenizers' Falcon sequence: punctuation runs (ASCII punctuation and
+                        \p{P}), GPT-2's regex, then, on the byte-mapped text, numeric runs and
+                        [0-9][0-9][0-9] (bpe.c: l4a_pretokenize_mapped_digits) */
+    L4A_PRE_NONE,    /* no pre-tokenizer: each raw fragment is one word (CBPE) */
 } l4a_pre_type;
+
+/* One step of a Hugging Face normalizer or decoder chain (tokenizer.json), hf_pipeline.c. */
+typedef struct l4a_hf_step l4a_hf_step;
 
 /* Special-token trie node (first child / next sibling lists). */
 typedef struct l4a_trie_node {
@@ -73,6 +82,18 @@ struct l4a_vocab {
     int32_t n_trie;
 
     char *chat_template;   /* tokenizer.chat_template, NUL-terminated, or NULL */
+
+    /* Hugging Face tokenizer.json only (tokenizer_hf.c); zero for GGUF and tokenizer.model. */
+    bool hf;               /* ids follow HF tokenizers: normalizer, decoder chain below */
+    bool byte_fallback;    /* CBPE: characters outside the vocabulary become <0xXX> tokens */
+    bool fuse_unk;         /* CBPE: consecutive <unk> become one */
+    l4a_hf_step *norm;     /* normalizer steps, applied in order to each raw fragment */
+    int32_t n_norm;
+    l4a_hf_step *dec;      /* decoder steps (detokenize) */
+    int32_t n_dec;
+    uint32_t meta_char;    /* Metaspace pre-tokenizer: replacement code point (0: none) */
+    uint8_t meta_prepend;  /* 0 never, 1 first (the text's first fragment only), 2 always */
+    bool meta_split;       /* split words before each replacement character */
 };
 
 static inline const char *l4a_vocab_text(const l4a_vocab *v, l4a_token t, size_t *len) {
@@ -122,6 +143,37 @@ l4a_status l4a_pretokenize(l4a_pre_type pre, const uint32_t *cps, const uint8_t 
 
 /* Byte-level BPE of raw text (one fragment): decode, pre-tokenize, merge; ids appended (bpe.c). */
 l4a_status l4a_bpe_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len, l4a_tokvec *out);
+
+/* Character BPE of one word (CBPE: HF tokenizers' BPE model without ByteLevel): symbols start
+ * as UTF-8 characters, merge by rank, then byte fallback / <unk> (bpe.c). */
+l4a_status l4a_cbpe_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len, l4a_tokvec *out);
+
+/* Falcon's last two HF pre-tokenizer stages, run on the byte-mapped text of one pre-token
+ * u[a..b) (raw bytes: a byte is "numeric" when its GPT-2 character is, i.e. ASCII digits and
+ * 0xB2 0xB3 0xB9 0xBC 0xBD 0xBE): numeric runs isolated, then [0-9]{3} isolated (pretok.c).
+ * Byte ranges appended to out. */
+l4a_status l4a_pretokenize_mapped_digits(const uint8_t *u, uint32_t a, uint32_t b, l4a_spanvec *out);
+
+/* HF pipeline (hf_pipeline.c). Normalize one raw fragment (normalizer steps, then the Metaspace
+ * pre-tokenizer's replacement and prefix; first: the fragment starts the text) into a new
+ * buffer *out (l4a_free) of *out_len bytes. */
+l4a_status l4a_hf_normalize(const l4a_vocab *v, const uint8_t *s, size_t len, bool first,
+                            uint8_t **out, size_t *out_len);
+/* Run the decoder chain on tokens (skipping control/unknown tokens unless special); the text in
+ * a new buffer *out of *out_len bytes. */
+l4a_status l4a_hf_decode(const l4a_vocab *v, const l4a_token *tokens, int32_t n, bool special,
+                         char **out, size_t *out_len);
+void l4a_hf_steps_free(l4a_hf_step *steps, int32_t n);
+
+/* Shared with the loaders of other formats (vocab.c): allocate an empty vocabulary; finish one
+ * whose token table, ids and flags are set (end-of-generation set, special-token trie, pieces);
+ * decode a GPT-2-mapped string to bytes (false when a character is outside the map). */
+l4a_vocab *l4a_vocab_new(void);
+l4a_status l4a_vocab_finish(l4a_vocab *v);
+/* The token table from n texts (copied; none empty): text, offsets, zero scores, NORMAL
+ * attributes, by_text. A duplicate text is an error naming file. */
+l4a_status l4a_vocab_set_tokens(l4a_vocab *v, const l4a_str *texts, int32_t n, const char *file);
+bool l4a_gpt2_decode(const uint8_t *s, size_t len, uint8_t *out, size_t *out_len);
 
 /* SentencePiece merge loop over text (spaces already "▁"), ids appended (spm.c). */
 l4a_status l4a_spm_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len, l4a_tokvec *out);
