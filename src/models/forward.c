@@ -6,16 +6,19 @@
  *
  *   x = embed(tokens)                                  (T,C)    [* sqrt(C): embd_scale]
  *   for each layer:
- *     h = rmsnorm(x) ; q,k,v = h Wq, h Wk, h Wv        [+ biases: qkv_bias]
+ *     h = norm(x) ; q,k,v = h Wq, h Wk, h Wv           [+ biases: qkv_bias]
  *     q,k = rmsnorm per head                           [qk_norm]
  *     q,k = rope(q,k)                                  (global or local base per layer)
  *     cache[p0..] = k,v ; a = attention(q, cache)      [sliding window on local layers]
  *     a = a Wo                                         [rmsnorm(a): post_norms]
- *     x = x + a
- *     h = rmsnorm(x) ; f = (act(h Wgate) * h Wup) Wdown [rmsnorm(f): post_norms]
- *     x = x + f
- *   logits = rmsnorm(x) Wout                           rows out_first .. T-1 only
+ *     x = x + a                                        [parallel: x kept for the FFN]
+ *     h = norm(x) ; f = (act(h Wgate) * h Wup) Wdown   [rmsnorm(f): post_norms]
+ *                                                      [GELU: f = gelu(h Wup) Wdown]
+ *     x = x + f                                        [parallel: x = x + (f + a), the FFN
+ *                                                       reading norm2(x) of the layer input]
+ *   logits = norm(x) Wout                              rows out_first .. T-1 only
  *
+ * norm is RMSNorm, or LayerNorm with a bias for the families whose arch row says so.
  * Not the context's bookkeeping (context.c) nor the kernels (src/kernels/). All buffers are
  * the context's, sized for n_batch tokens in l4a_ctx_new: nothing is allocated here.
  */
@@ -28,13 +31,14 @@
 /* ---- element-wise steps split across the pool (the matmuls and attention split
  *      themselves). Small ones run on the calling thread: waking the pool costs more. */
 
-typedef enum par_op { PAR_RMSNORM, PAR_SWIGLU, PAR_GEGLU, PAR_ADD } par_op;
+typedef enum par_op { PAR_RMSNORM, PAR_LAYERNORM, PAR_SWIGLU, PAR_GEGLU, PAR_GELU, PAR_ADD } par_op;
 
 typedef struct par_job {
     par_op op;
     float *out;
     const float *a, *b;     /* inputs (b: second operand) */
-    const float *w;         /* RMSNorm weight */
+    const float *w;         /* norm weight */
+    const float *bias;      /* LayerNorm bias or NULL */
     int64_t rows, cols;
     float eps;
 } par_job;
@@ -45,6 +49,10 @@ static void par_range(const par_job *j, int64_t r0, int64_t r1) {
     case PAR_RMSNORM:
         l4a_rmsnorm_forward(j->out + off, j->a + off, j->w, r1 - r0, c, j->eps);
         break;
+    case PAR_LAYERNORM:
+        l4a_layernorm_forward(j->out + off, j->a + off, j->w, j->bias, r1 - r0, c, j->eps);
+        break;
+    case PAR_GELU: l4a_gelu_forward(j->out + off, j->a + off, n); break;
     case PAR_SWIGLU: l4a_swiglu_forward(j->out + off, j->a + off, j->b + off, n); break;
     case PAR_GEGLU: l4a_geglu_forward(j->out + off, j->a + off, j->b + off, n); break;
     case PAR_ADD: l4a_add_forward(j->out + off, j->a + off, j->b + off, n); break;
@@ -60,7 +68,7 @@ static void par_worker(void *arg, int ith, int nth) {
 
 static void par_run(l4a_ctx *ctx, par_job j) {
     /* Element-wise ops split by elements (one row may be all there is), norms by rows. */
-    if (j.op != PAR_RMSNORM) {
+    if (j.op != PAR_RMSNORM && j.op != PAR_LAYERNORM) {
         j.rows *= j.cols;
         j.cols = 1;
     }
@@ -71,6 +79,19 @@ static void par_run(l4a_ctx *ctx, par_job j) {
 static void rmsnorm(l4a_ctx *ctx, float *out, const float *x, const l4a_tensor *w, int64_t rows,
                     int64_t cols) {
     par_job j = {.op = PAR_RMSNORM, .out = out, .a = x, .w = w->data, .rows = rows, .cols = cols,
+                 .eps = ctx->model->hp.norm_eps};
+    par_run(ctx, j);
+}
+
+/* The model's norm of rows of C channels: RMSNorm, or LayerNorm with bias b. */
+static void norm(l4a_ctx *ctx, float *out, const float *x, const l4a_tensor *w,
+                 const l4a_tensor *b, int64_t rows) {
+    if (ctx->model->arch->norm == L4A_NORM_RMS) {
+        rmsnorm(ctx, out, x, w, rows, ctx->model->hp.n_embd);
+        return;
+    }
+    par_job j = {.op = PAR_LAYERNORM, .out = out, .a = x, .w = w->data,
+                 .bias = b ? b->data : NULL, .rows = rows, .cols = ctx->model->hp.n_embd,
                  .eps = ctx->model->hp.norm_eps};
     par_run(ctx, j);
 }
@@ -86,7 +107,8 @@ static void matmul(l4a_ctx *ctx, float *out, const float *x, const l4a_tensor *w
                        ctx->mm_scratch);
 }
 
-/* ---- the two blocks of a layer */
+/* ---- the two blocks of a layer: each reads the normed input in xb and writes its output,
+ * (T,C), without the residual (the layer adds it) */
 
 static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T) {
     const l4a_model *m = ctx->model;
@@ -95,8 +117,7 @@ static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T)
     const int64_t C = hp->n_embd, H = hp->n_head, HKV = hp->n_head_kv;
     const int64_t DK = hp->head_dim_k, DV = hp->head_dim_v, p0 = ctx->n_past;
 
-    /* q, k, v of the normed input: (T,H*DK), (T,HKV*DK), (T,HKV*DV) */
-    rmsnorm(ctx, ctx->xb, ctx->x, L->attn_norm, T, C);
+    /* q, k, v of the normed input xb: (T,H*DK), (T,HKV*DK), (T,HKV*DV) */
     const l4a_matmul_op qkv[3] = {
         {.out = ctx->q, .w = L->wq, .bias = L->bq ? L->bq->data : NULL},
         {.out = ctx->k, .w = L->wk, .bias = L->bk ? L->bk->data : NULL},
@@ -108,8 +129,8 @@ static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T)
         rmsnorm(ctx, ctx->k, ctx->k, L->k_norm, T * HKV, DK);
     }
     const float *cs = L->swa ? ctx->rope_cs_swa : ctx->rope_cs;
-    l4a_rope_forward(ctx->q, cs, T, H, DK, hp->n_rot, a->rope);
-    l4a_rope_forward(ctx->k, cs, T, HKV, DK, hp->n_rot, a->rope);
+    l4a_rope_forward(ctx->q, cs, T, H, DK, hp->n_rot, hp->rope);
+    l4a_rope_forward(ctx->k, cs, T, HKV, DK, hp->n_rot, hp->rope);
 
     /* append this batch's keys and values to the layer's cache rows p0 .. p0+T-1 */
     uint8_t *kc = ctx->k_cache + (uint64_t)il * ctx->k_layer_bytes;
@@ -133,28 +154,52 @@ static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T)
     };
     l4a_attention_forward(ctx->pool, &at);
 
-    /* output projection (T,H*DV) -> (T,C), then the residual */
+    /* output projection (T,H*DV) -> (T,C) */
     matmul(ctx, ctx->xb2, ctx->xb, L->wo, NULL, T);
     if (a->post_norms) rmsnorm(ctx, ctx->xb2, ctx->xb2, L->attn_post_norm, T, C);
-    add(ctx, ctx->x, ctx->xb2, T * C);
 }
 
-static void ffn_block(l4a_ctx *ctx, const l4a_layer *L, int64_t T) {
+static void ffn_block(l4a_ctx *ctx, const l4a_layer *L, int64_t T, float *out) {
     const l4a_model *m = ctx->model;
     const int64_t C = m->hp.n_embd, F = m->hp.n_ff;
 
-    rmsnorm(ctx, ctx->xb, ctx->x, L->ffn_norm, T, C);
-    const l4a_matmul_op gate_up[2] = {                         /* (T,F) each */
-        {.out = ctx->hb, .w = L->ffn_gate},
-        {.out = ctx->hb2, .w = L->ffn_up},
-    };
-    l4a_matmul_forward_n(ctx->pool, gate_up, 2, ctx->xb, T, ctx->ggml_rounding, ctx->mm_scratch);
-    par_job j = {.op = m->arch->act == L4A_ACT_GELU_TANH ? PAR_GEGLU : PAR_SWIGLU,
-                 .out = ctx->hb, .a = ctx->hb, .b = ctx->hb2, .rows = T * F, .cols = 1};
-    par_run(ctx, j);
-    matmul(ctx, ctx->xb2, ctx->hb, L->ffn_down, NULL, T);      /* (T,C) */
-    if (m->arch->post_norms) rmsnorm(ctx, ctx->xb2, ctx->xb2, L->ffn_post_norm, T, C);
-    add(ctx, ctx->x, ctx->xb2, T * C);
+    if (m->arch->act == L4A_ACT_GELU) {                        /* gelu(h Wup): (T,F) */
+        matmul(ctx, ctx->hb, ctx->xb, L->ffn_up, NULL, T);
+        par_job j = {.op = PAR_GELU, .out = ctx->hb, .a = ctx->hb, .rows = T * F, .cols = 1};
+        par_run(ctx, j);
+    } else {
+        const l4a_matmul_op gate_up[2] = {                     /* (T,F) each */
+            {.out = ctx->hb, .w = L->ffn_gate},
+            {.out = ctx->hb2, .w = L->ffn_up},
+        };
+        l4a_matmul_forward_n(ctx->pool, gate_up, 2, ctx->xb, T, ctx->ggml_rounding,
+                             ctx->mm_scratch);
+        par_job j = {.op = m->arch->act == L4A_ACT_GELU_TANH ? PAR_GEGLU : PAR_SWIGLU,
+                     .out = ctx->hb, .a = ctx->hb, .b = ctx->hb2, .rows = T * F, .cols = 1};
+        par_run(ctx, j);
+    }
+    matmul(ctx, out, ctx->hb, L->ffn_down, NULL, T);           /* (T,C) */
+    if (m->arch->post_norms) rmsnorm(ctx, out, out, L->ffn_post_norm, T, C);
+}
+
+/* One layer: sequential (x += attn(norm(x)); x += ffn(norm(x))) or, for parallel archs,
+ * x += ffn(norm2(x)) + attn(norm(x)) with both norms of the layer input. */
+static void layer_forward(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T) {
+    const int64_t C = ctx->model->hp.n_embd;
+    norm(ctx, ctx->xb, ctx->x, L->attn_norm, L->attn_norm_b, T);
+    attention_block(ctx, L, il, T);                            /* -> xb2 */
+    if (!ctx->model->arch->parallel) {
+        add(ctx, ctx->x, ctx->xb2, T * C);
+        norm(ctx, ctx->xb, ctx->x, L->ffn_norm, NULL, T);
+        ffn_block(ctx, L, T, ctx->xb2);
+        add(ctx, ctx->x, ctx->xb2, T * C);
+        return;
+    }
+    if (L->attn_norm_2) norm(ctx, ctx->xb, ctx->x, L->attn_norm_2, L->attn_norm_2_b, T);
+    else norm(ctx, ctx->xb, ctx->x, L->attn_norm, L->attn_norm_b, T);
+    ffn_block(ctx, L, T, ctx->xa);
+    add(ctx, ctx->xa, ctx->xb2, T * C);                        /* f + a, then x + (f + a) */
+    add(ctx, ctx->x, ctx->xa, T * C);
 }
 
 void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, int32_t T, int32_t out_first,
@@ -177,15 +222,12 @@ void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, int32_t T, int32_t out_f
         l4a_rope_table(ctx->rope_cs_swa, ctx->n_past, T, hp->n_rot, hp->rope_base_swa,
                        hp->rope_freq_scale_swa, ff);
 
-    for (int il = 0; il < hp->n_layer; il++) {
-        attention_block(ctx, &m->layers[il], il, T);
-        ffn_block(ctx, &m->layers[il], T);
-    }
+    for (int il = 0; il < hp->n_layer; il++) layer_forward(ctx, &m->layers[il], il, T);
 
     /* logits of the rows asked for: (T - out_first, V) */
     const int64_t rows = T - out_first;
     if (rows > 0) {
-        rmsnorm(ctx, ctx->xb, ctx->x + (int64_t)out_first * C, m->output_norm, rows, C);
+        norm(ctx, ctx->xb, ctx->x + (int64_t)out_first * C, m->output_norm, m->output_norm_b, rows);
         matmul(ctx, out, ctx->xb, m->output, NULL, rows);
     }
     ctx->n_past += T;
