@@ -40,8 +40,10 @@ static const row g_gemma3_layer[] = {
 
 static const row g_falcon_layer[] = {
     {"input_layernorm", "attn_norm", L4A_HF_NAME_NORM},
-    {"ln_attn", "attn_norm", L4A_HF_NAME_NORM},
-    {"ln_mlp", "attn_norm_2", L4A_HF_NAME_NORM},
+    /* Falcon-40B: llama.cpp names ln_mlp attn_norm and ln_attn attn_norm_2 (attn_norm_2,
+     * when present, is the attention's norm and attn_norm the MLP's). */
+    {"ln_attn", "attn_norm_2", L4A_HF_NAME_NORM},
+    {"ln_mlp", "attn_norm", L4A_HF_NAME_NORM},
     {"self_attention.query_key_value", "attn_qkv", L4A_HF_NAME_QKV},
     {"self_attention.dense", "attn_output", L4A_HF_NAME_WEIGHT},
     {"mlp.dense_h_to_4h", "ffn_up", L4A_HF_NAME_WEIGHT},

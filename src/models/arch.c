@@ -14,8 +14,8 @@
  *    for the 27B model (62 layers), which Google trained with 1/sqrt(n_embd / n_head).
  *    The GGUF converter already adds Gemma's "+1" to every norm weight.
  *  - falcon: LayerNorm with bias; attention and a plain GELU MLP (4x) in parallel from the
- *    same normed input (7B: one attn_norm; 40B/180B "new decoder architecture": attn_norm for
- *    attention, attn_norm_2 for the MLP); fused attn_qkv; multi-query or grouped KV heads; NeoX
+ *    same normed input (7B: one attn_norm; 40B/180B "new decoder architecture": attn_norm_2
+ *    (HF ln_attn) for attention, attn_norm (HF ln_mlp) for the MLP, llama.cpp's names); fused attn_qkv; multi-query or grouped KV heads; NeoX
  *    RoPE; no biases in the linear layers. llama.cpp runs GELU with its tanh approximation;
  *    we use the exact erf form of Hugging Face's FalconForCausalLM, the model's definition.
  */

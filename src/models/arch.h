@@ -37,8 +37,9 @@ typedef struct l4a_arch {
     l4a_act act;                /* feed-forward gate activation */
     l4a_norm_kind norm;         /* every norm of the model */
     bool parallel;              /* attention and feed-forward both read the layer input:
-                                   x + attn(norm(x)) + ffn(norm2(x)), norm2 = attn_norm_2 if the
-                                   file has it, else attn_norm (Falcon) */
+                                   x + attn(norm_a(x)) + ffn(attn_norm(x)), norm_a = attn_norm_2
+                                   if the file has it (Falcon-40B's ln_attn, as llama.cpp names
+                                   it), else attn_norm (Falcon-7B's one LayerNorm) */
     bool fused_qkv;             /* one attn_qkv tensor, rows [q (H*DK); k (HKV*DK); v (HKV*DV)],
                                    run as three row views (Falcon) */
     bool qkv_bias;              /* attn_q/k/v have biases (Qwen2) */

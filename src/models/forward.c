@@ -183,10 +183,12 @@ static void ffn_block(l4a_ctx *ctx, const l4a_layer *L, int64_t T, float *out) {
 }
 
 /* One layer: sequential (x += attn(norm(x)); x += ffn(norm(x))) or, for parallel archs,
- * x += ffn(norm2(x)) + attn(norm(x)) with both norms of the layer input. */
+ * x += ffn(attn_norm(x)) + attn(norm_a(x)), both norms of the layer input, norm_a being
+ * attn_norm_2 when the model has it (Falcon-40B), else attn_norm. */
 static void layer_forward(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T) {
     const int64_t C = ctx->model->hp.n_embd;
-    norm(ctx, ctx->xb, ctx->x, L->attn_norm, L->attn_norm_b, T);
+    if (L->attn_norm_2) norm(ctx, ctx->xb, ctx->x, L->attn_norm_2, L->attn_norm_2_b, T);
+    else norm(ctx, ctx->xb, ctx->x, L->attn_norm, L->attn_norm_b, T);
     attention_block(ctx, L, il, T);                            /* -> xb2 */
     if (!ctx->model->arch->parallel) {
         add(ctx, ctx->x, ctx->xb2, T * C);
@@ -195,8 +197,7 @@ static void layer_forward(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T) {
         add(ctx, ctx->x, ctx->xb2, T * C);
         return;
     }
-    if (L->attn_norm_2) norm(ctx, ctx->xb, ctx->x, L->attn_norm_2, L->attn_norm_2_b, T);
-    else norm(ctx, ctx->xb, ctx->x, L->attn_norm, L->attn_norm_b, T);
+    norm(ctx, ctx->xb, ctx->x, L->attn_norm, L->attn_norm_b, T);
     ffn_block(ctx, L, T, ctx->xa);
     add(ctx, ctx->xa, ctx->xb2, T * C);                        /* f + a, then x + (f + a) */
     add(ctx, ctx->x, ctx->xa, T * C);

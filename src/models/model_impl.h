@@ -41,7 +41,8 @@ typedef struct l4a_hparams {
 typedef struct l4a_layer {
     const l4a_tensor *attn_norm;        /* (C) */
     const l4a_tensor *attn_norm_b;      /* (C): LayerNorm bias */
-    const l4a_tensor *attn_norm_2;      /* (C) or NULL: parallel: the feed-forward's own norm */
+    const l4a_tensor *attn_norm_2;      /* (C) or NULL: parallel: the attention's own norm, and
+                                           attn_norm is then the feed-forward's (llama.cpp) */
     const l4a_tensor *attn_norm_2_b;    /* (C) */
     const l4a_tensor *wq, *wk, *wv;     /* (H*DK, C), (HKV*DK, C), (HKV*DV, C) */
     const l4a_tensor *wqkv;             /* (H*DK + HKV*DK + HKV*DV, C): fused_qkv */
