@@ -200,6 +200,36 @@ void l4a_gguf_build_arr(l4a_gguf_builder *b, const char *key, uint32_t arr_type,
     kv->data = (const uint8_t *)copy(b, values, n * size_of[arr_type]);
 }
 
+void l4a_gguf_build_copy(l4a_gguf_builder *b, const l4a_gguf_kv *kv) {
+    static const uint8_t size_of[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    if (b->st) return;
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(kv->key.len < 255 ? kv->key.len : 255), kv->key.ptr);
+    const bool str = kv->type == L4A_GGUF_STRING ||
+                     (kv->type == L4A_GGUF_ARRAY && kv->arr_type == L4A_GGUF_STRING);
+    const uint32_t et = kv->type == L4A_GGUF_ARRAY ? kv->arr_type : kv->type;
+    if (!str && (et >= sizeof size_of || size_of[et] == 0)) {
+        b->st = l4a_fail(L4A_ERR_UNSUPPORTED, "gguf build: key '%s': cannot copy its type", key);
+        return;
+    }
+    l4a_gguf_kv *e = new_kv(b, key, kv->type);
+    if (!e) return;
+    e->arr_type = kv->arr_type;
+    e->n = kv->n;
+    if (!str) {
+        e->data = (const uint8_t *)copy(b, kv->data, kv->n * size_of[et]);
+        return;
+    }
+    e->strs = l4a_calloc(kv->n ? (size_t)kv->n : 1, sizeof *e->strs);
+    if (!e->strs) {
+        nomem(b);
+        return;
+    }
+    for (uint64_t i = 0; i < kv->n && !b->st; i++)
+        e->strs[i] = (l4a_str){copy(b, kv->strs[i].ptr, kv->strs[i].len), kv->strs[i].len};
+    e->data = kv->n ? (const uint8_t *)e->strs[0].ptr : NULL;
+}
+
 void l4a_gguf_build_tensor(l4a_gguf_builder *b, const char *name, uint32_t type, int n_dims,
                            const int64_t *ne, const void *data) {
     if (b->st) return;

@@ -32,6 +32,9 @@ void l4a_gguf_build_arr(l4a_gguf_builder *b, const char *key, uint32_t arr_type,
 void l4a_gguf_build_str_arr(l4a_gguf_builder *b, const char *key, const char *const *v,
                             uint64_t n);
 
+/* A copy of an entry of another gguf (any type but arrays of arrays). */
+void l4a_gguf_build_copy(l4a_gguf_builder *b, const l4a_gguf_kv *kv);
+
 /* A tensor view named name (copied) of type type and n_dims (1..4) sizes ne (ne[0]
  * innermost, as GGUF), whose bytes are at data: not copied, they must live as long as the
  * result (memory from l4a_gguf_build_alloc, or an object given to l4a_gguf_build_adopt). */

@@ -342,10 +342,20 @@ static l4a_status check_vocab(l4a_model *m) {
 /* ---------------------------------------------------------------- load / free */
 
 /* A folder's vocabulary comes from its tokenizer files (tokenizer/tokenizer_hf.h); a folder
- * with none (the tiny test models) loads without one: it runs token ids, and the tokenizer
- * functions fail with a message saying there is no vocabulary. */
+ * with none (the tiny test models), or a GGUF file whose tokenizer.ggml.model is "none" or
+ * "no_vocab" (llama.cpp's spelling of "no vocabulary"; our converter writes it), loads without one: it runs token
+ * ids, and the tokenizer functions fail with a message saying there is no vocabulary. */
 static l4a_status load_vocab(l4a_model *m, const char *path, bool folder) {
-    if (!folder) return l4a_vocab_load(m->gguf, &m->vocab);
+    l4a_str tm = {0};
+    if (!folder && (l4a_gguf_get_str(m->gguf, "tokenizer.ggml.model", false, &tm) ||
+                    !tm.ptr || !((tm.len == 4 && !memcmp(tm.ptr, "none", 4)) ||
+                                 (tm.len == 8 && !memcmp(tm.ptr, "no_vocab", 8)))))
+        return l4a_vocab_load(m->gguf, &m->vocab);
+    if (!folder) {
+        L4A_LOG_I("%s: tokenizer.ggml.model is 'none': the model runs token ids only", path);
+        m->vocab = NULL;
+        return L4A_OK;
+    }
     static const char *const files[] = {"tokenizer.json", "tokenizer.model"};
     for (size_t i = 0; i < 2; i++) {
         char f[4096];
