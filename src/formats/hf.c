@@ -35,9 +35,9 @@ static const char *gguf_arch(l4a_hf_family f) {
 
 /* ---------------------------------------------------------------- hyper-parameters */
 
-static void key(l4a_gguf_builder *b, const char *arch, const char *suffix, char *buf) {
+/* "<arch>.<suffix>" into buf (128 bytes). */
+static void key(const char *arch, const char *suffix, char *buf) {
     snprintf(buf, 128, "%s.%s", arch, suffix);
-    (void)b;
 }
 
 static l4a_status put_hparams(l4a_gguf_builder *b, const l4a_hf_config *c, const char *dir) {
@@ -47,8 +47,8 @@ static l4a_status put_hparams(l4a_gguf_builder *b, const l4a_hf_config *c, const
     base = base && base[1] ? base + 1 : dir;
     l4a_gguf_build_str(b, "general.architecture", a);
     l4a_gguf_build_str(b, "general.name", base);
-#define U32(s, v) (key(b, a, s, k), l4a_gguf_build_u32(b, k, (uint32_t)(v)))
-#define F32(s, v) (key(b, a, s, k), l4a_gguf_build_f32(b, k, (v)))
+#define U32(s, v) (key(a, s, k), l4a_gguf_build_u32(b, k, (uint32_t)(v)))
+#define F32(s, v) (key(a, s, k), l4a_gguf_build_f32(b, k, (v)))
     U32("context_length", c->n_ctx_train);
     U32("embedding_length", c->n_embd);
     U32("block_count", c->n_layer);
@@ -64,7 +64,7 @@ static l4a_status put_hparams(l4a_gguf_builder *b, const l4a_hf_config *c, const
     if (c->family == L4A_HF_FALCON) F32("attention.layer_norm_epsilon", c->norm_eps);
     else F32("attention.layer_norm_rms_epsilon", c->norm_eps);
     if (c->rope_scaling == L4A_HF_ROPE_LINEAR) {
-        key(b, a, "rope.scaling.type", k);
+        key(a, "rope.scaling.type", k);
         l4a_gguf_build_str(b, k, "linear");
         F32("rope.scaling.factor", c->rope_factor);
     }
