@@ -22,6 +22,8 @@ Models:
                  interleaved per group), ln_attn + ln_mlp
   mistral        MistralForCausalLM with sliding_window 8 < T (the window changes the logits)
   llama-lucie    LlamaForCausalLM with Lucie-7B's configuration: rope_theta 2e7, untied output
+  llama3-rope    LlamaForCausalLM with Llama 3.1's rope scaling (original context 16, so that the
+                 16 frequencies fall in all three bands: kept, divided by 8, blended)
   qwen2          Qwen2ForCausalLM (q/k/v biases, tied embeddings)
   gemma3         Gemma3ForCausalLM (text): sliding window 8 on 5 of 6 layers, q/k norms,
                  sandwich norms, head_dim * heads != hidden
@@ -74,6 +76,12 @@ def models():
             hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
             num_key_value_heads=2, rms_norm_eps=1e-5, rope_theta=2e7,
             tie_word_embeddings=False, **common), "150KB"),
+        "llama3-rope": (tf.LlamaConfig, tf.LlamaForCausalLM, dict(
+            hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+            num_key_value_heads=1, rms_norm_eps=1e-5, tie_word_embeddings=True,
+            rope_parameters=dict(rope_type="llama3", rope_theta=500000.0, factor=8.0,
+                                 low_freq_factor=1.0, high_freq_factor=4.0,
+                                 original_max_position_embeddings=16), **common), None),
         "qwen2": (tf.Qwen2Config, tf.Qwen2ForCausalLM, dict(
             hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
             num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=1e6, tie_word_embeddings=True,

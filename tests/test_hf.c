@@ -139,7 +139,7 @@ static void test_tiny(const char *name) {
  * same float32 arithmetic; for llama the q/k rows are permuted and run with the adjacent-pair
  * RoPE, which is exact). Other types change the weights, so the logits move by the weights'
  * rounding carried through the layers; the bounds are about twice what these models show
- * (measured: F16 <= 1.7e-3, BF16 <= 1.0e-2, Q8_0 <= 3.4e-2 of the logits' scale, from
+ * (measured: F16 <= 1.7e-3, BF16 <= 2.1e-2, Q8_0 <= 3.8e-2 of the logits' scale, from
  * per-weight steps of 2^-11, 2^-8 and about 1/100 of a block's spread), while a wrong layout
  * or block gives errors of order 1. Q4_0 (16 levels, measured <= 0.6) and Q4_K (which falls
  * back to Q8_0/F16 on these 48- and 64-wide rows) are checked to load and run finite. */
@@ -147,7 +147,7 @@ static void test_convert(const char *name) {
     char dir[256], out[256];
     snprintf(dir, sizeof dir, "tests/data/hf_tiny/%s", name);
     static const char *const types[] = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k"};
-    static const double tol[] = {1e-4, 4e-3, 2e-2, 6e-2, 1.0, 1.0};
+    static const double tol[] = {1e-4, 4e-3, 4e-2, 8e-2, 1.0, 1.0};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         snprintf(out, sizeof out, "/tmp/l4a_test_hf_%d_%s.%s.gguf", (int)getpid(), name, types[i]);
         l4a_status st = l4a_model_convert(dir, out, types[i]);
@@ -419,7 +419,7 @@ static void test_config(void) {
 
 int main(void) {
     static const char *const names[] = {"falcon-7b", "falcon-40b", "mistral", "llama-lucie",
-                                        "qwen2", "gemma3"};
+                                        "llama3-rope", "qwen2", "gemma3"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) test_tiny(names[i]);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) test_convert(names[i]);
     test_safetensors_hostile();

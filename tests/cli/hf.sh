@@ -12,8 +12,8 @@ expect() {
 }
 need jq
 
-for spec in falcon-7b:falcon falcon-40b:falcon mistral:llama llama-lucie:llama qwen2:qwen2 \
-            gemma3:gemma3; do
+for spec in falcon-7b:falcon falcon-40b:falcon mistral:llama llama-lucie:llama \
+            llama3-rope:llama qwen2:qwen2 gemma3:gemma3; do
     IFS=: read -r M arch <<<"$spec"
     dir=tests/data/hf_tiny/$M
     expect 0 "info -m $dir" "$BIN" info -m "$dir" --json
