@@ -79,12 +79,14 @@ char *app_prompt_text(const app_opts *o, const app_verb *verb, bool optional, si
     app_usage_error(verb, "give a prompt with -p TEXT or -f FILE");
 }
 
-/* -m: an existing file is used as is; a known name comes from the cache (pulled if absent). */
+/* -m: an existing file (GGUF) or folder (Hugging Face: config.json, *.safetensors) is used as
+ * is; a known name comes from the cache (pulled if absent). */
 static int resolve_model(const app_opts *o, const app_verb *verb, char *path, size_t size) {
     struct stat sb;
     if (!o->model || !*o->model) app_usage_error(verb, "give a model with -m PATH or -m NAME");
     if (stat(o->model, &sb) == 0) {
-        if (!S_ISREG(sb.st_mode)) return app_error("model '%s' is not a regular file", o->model);
+        if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+            return app_error("model '%s' is neither a file nor a folder", o->model);
         snprintf(path, size, "%s", o->model);
         return 0;
     }

@@ -28,6 +28,7 @@ enum {
     VERB_PERPLEXITY = 1 << 4,
     VERB_PULL = 1 << 5,
     VERB_BENCH = 1 << 6,
+    VERB_CONVERT = 1 << 7,
 };
 
 #define APP_MAX_STOPS 16
@@ -38,6 +39,8 @@ typedef struct app_opts {
     const char *model;          /* -m: path or known name */
     const char *prompt;         /* -p */
     const char *file;           /* -f */
+    const char *output;         /* -o: convert's output file */
+    const char *type;           /* --type: convert's weight type */
     const char *system;         /* --system */
     int32_t n_predict;          /* -n: tokens to generate, -1 = until end of generation */
     int32_t n_ctx;              /* -c: 0 = the model's (capped by the library) */
@@ -131,7 +134,8 @@ double app_now(void);
 
 /* Verbs: their descriptions (for help) and entry points (argv[0] is the verb). */
 extern const app_verb app_verb_run, app_verb_chat, app_verb_info, app_verb_tokenize,
-    app_verb_perplexity, app_verb_pull, app_verb_bench;
+    app_verb_perplexity, app_verb_pull, app_verb_bench, app_verb_convert;
+int app_cmd_convert(int argc, char **argv);
 int app_cmd_run(int argc, char **argv);
 int app_cmd_chat(int argc, char **argv);
 int app_cmd_info(int argc, char **argv);

@@ -34,7 +34,11 @@ typedef struct app_flag {
 
 static const app_flag FLAGS[] = {
     {"-m", "--model", ARG_STR, O(model), 0, 0, MODEL_VERBS, "MODEL",
-     "GGUF file path, or a known name (see `llm4all pull --list`), pulled on first use"},
+     "GGUF file or Hugging Face model folder, or a known name (see `llm4all pull --list`), "
+     "pulled on first use"},
+    {"-o", "--output", ARG_STR, O(output), 0, 0, VERB_CONVERT, "FILE", "the GGUF file to write"},
+    {NULL, "--type", ARG_STR, O(type), 0, 0, VERB_CONVERT, "TYPE",
+     "weight type: f32, f16, bf16, q8_0, q4_0 or q4_k (default f16)"},
     {"-p", "--prompt", ARG_STR, O(prompt), 0, 0, VERB_RUN | VERB_TOKENIZE | VERB_BENCH, "TEXT",
      "prompt text (bench: the number of prompt tokens, default 512)"},
     {"-f", "--file", ARG_STR, O(file), 0, 0, VERB_RUN | VERB_TOKENIZE | VERB_PERPLEXITY, "FILE",

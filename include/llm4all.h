@@ -87,9 +87,21 @@ typedef struct l4a_model_params {
 
 L4A_API l4a_model_params l4a_model_default_params(void);
 
-/* Load a GGUF file. On success *out owns the model (free with l4a_model_free).
- * Errors: L4A_ERR_IO, L4A_ERR_FORMAT (message names the key or tensor), L4A_ERR_UNSUPPORTED. */
+/* Load a GGUF file, or a Hugging Face model folder (config.json, model.safetensors or shards
+ * with model.safetensors.index.json, tokenizer.json / tokenizer.model; families Llama,
+ * Mistral, Qwen2, Gemma 3, Falcon). A folder without tokenizer files loads without a
+ * vocabulary: it decodes token ids, and the tokenizer functions fail saying so.
+ * On success *out owns the model (free with l4a_model_free).
+ * Errors: L4A_ERR_IO, L4A_ERR_FORMAT (message names the file, key or tensor),
+ * L4A_ERR_UNSUPPORTED. */
 L4A_API l4a_status l4a_model_load(const char *path, l4a_model_params params, l4a_model **out);
+
+/* Convert the Hugging Face model folder dir to a GGUF file at out_path that llm4all and
+ * llama.cpp load. type: "f32", "f16", "bf16", "q8_0", "q4_0" or "q4_k" for the matrices
+ * (norms and biases stay F32; a matrix whose rows do not fit the type's blocks falls back to
+ * q8_0, then f16); NULL means "f16". The tokenizer is not written yet. The file appears only
+ * when complete. Errors name the file, key or tensor. */
+L4A_API l4a_status l4a_model_convert(const char *dir, const char *out_path, const char *type);
 L4A_API void l4a_model_free(l4a_model *model);
 
 /* Hyper-parameters. */

@@ -574,6 +574,7 @@ void l4a_gguf_free(l4a_gguf *g) {
     l4a_free(g->kv);
     l4a_free(g->tensors);
     if (g->owns_file) l4a_file_unmap(&g->file);
+    if (g->owner_free) g->owner_free(g->owner);
     l4a_free(g);
 }
 

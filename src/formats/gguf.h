@@ -49,6 +49,13 @@ typedef struct l4a_gguf {
     uint64_t n_tensors;
     l4a_tensor *tensors;    /* names are NUL-terminated copies; data points into the file */
     uint64_t data_offset;   /* start of the tensor data section */
+    /* Built in memory (formats/gguf_build.h) rather than read from one file: */
+    void *owner;            /* what the tensors and keys point into (maps, copies), freed with
+                               owner_free by l4a_gguf_free; NULL for a parsed file */
+    void (*owner_free)(void *owner);
+    bool hf_layout;         /* from a Hugging Face folder: q/k weight rows are in Hugging Face's
+                               order (RoPE pairs channel i with i + n_rot/2 in every family),
+                               not permuted as llama.cpp's converter does for llama */
 } l4a_gguf;
 
 /* Open and parse a file (mapped read-only when use_mmap; tensor data then points into the

@@ -4,7 +4,8 @@
  *
  * SiLU (Elfwing et al. 2017, also "swish"): x * sigmoid(x), used gated as SwiGLU by Llama and
  * Qwen2. GELU (Hendrycks & Gimpel 2016) in its tanh approximation, used gated as GeGLU by
- * Gemma (Hugging Face's "gelu_pytorch_tanh"). Computed in float with libm's expf/tanhf: no
+ * Gemma (Hugging Face's "gelu_pytorch_tanh"); exact GELU (with erf), ungated, for Falcon.
+ * Computed in float with libm's expf/tanhf: no
  * lookup tables.
  */
 #include "kernels/kernels.h"
@@ -24,6 +25,11 @@ void l4a_swiglu_forward(float *out, const float *gate, const float *up, int64_t 
 
 void l4a_geglu_forward(float *out, const float *gate, const float *up, int64_t n) {
     for (int64_t i = 0; i < n; i++) out[i] = gelu_tanh(gate[i]) * up[i];
+}
+
+void l4a_gelu_forward(float *out, const float *x, int64_t n) {
+    const float r = 0.70710678118654752f;  /* 1/sqrt(2) */
+    for (int64_t i = 0; i < n; i++) out[i] = 0.5f * x[i] * (1.0f + erff(x[i] * r));
 }
 
 void l4a_add_forward(float *out, const float *a, const float *b, int64_t n) {

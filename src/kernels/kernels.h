@@ -75,6 +75,12 @@ void l4a_matmul_forward_n(l4a_pool *pool, const l4a_matmul_op *ops, int n_ops, c
 void l4a_rmsnorm_forward(float *out, const float *x, const float *w, int64_t T, int64_t C,
                          float eps);
 
+/* ---- LayerNorm (Ba et al. 2016): out[t] = (x[t] - mean) / sqrt(var + eps) * w + b, mean and
+ * (biased) variance over the C channels of row t, taken in double.
+ * x (T,C) -> out (T,C); w, b (C) or NULL (no scale / no shift). out may alias x. */
+void l4a_layernorm_forward(float *out, const float *x, const float *w, const float *b, int64_t T,
+                           int64_t C, float eps);
+
 /* ---- RoPE (Su et al. 2021, "RoFormer"). The first n_rot channels of each head are rotated
  * in pairs by angle pos * freq_i; the rest pass through.
  *  L4A_ROPE_NORM: pairs (2i, 2i+1) - the GGUF layout of llama-family models, whose q/k weights
@@ -133,6 +139,9 @@ void l4a_kv_store(void *dst, uint32_t kv_type, const float *src, int64_t n);
  *          0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))            (Gemma) */
 void l4a_swiglu_forward(float *out, const float *gate, const float *up, int64_t n);
 void l4a_geglu_forward(float *out, const float *gate, const float *up, int64_t n);
+/* ---- plain GELU, exact: out[i] = 0.5 x (1 + erf(x / sqrt(2))) (Falcon's MLP, PyTorch's
+ * nn.GELU() default). out may alias x. */
+void l4a_gelu_forward(float *out, const float *x, int64_t n);
 
 /* ---- out[i] = a[i] + b[i]; out may alias a or b. */
 void l4a_add_forward(float *out, const float *a, const float *b, int64_t n);

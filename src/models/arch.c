@@ -13,6 +13,11 @@
  *    rope.freq_base, linear rope scaling if any), repeating; attention scale 1/sqrt(DK) except
  *    for the 27B model (62 layers), which Google trained with 1/sqrt(n_embd / n_head).
  *    The GGUF converter already adds Gemma's "+1" to every norm weight.
+ *  - falcon: LayerNorm with bias; attention and a plain GELU MLP (4x) in parallel from the
+ *    same normed input (7B: one attn_norm; 40B/180B "new decoder architecture": attn_norm_2
+ *    (HF ln_attn) for attention, attn_norm (HF ln_mlp) for the MLP, llama.cpp's names); fused attn_qkv; multi-query or grouped KV heads; NeoX
+ *    RoPE; no biases in the linear layers. llama.cpp runs GELU with its tanh approximation;
+ *    we use the exact erf form of Hugging Face's FalconForCausalLM, the model's definition.
  */
 #include "models/model_impl.h"
 
@@ -39,6 +44,14 @@ static const l4a_arch g_archs[] = {
         .qkv_bias = true,
     },
     {
+        .name = "falcon",
+        .rope = L4A_ROPE_NEOX,
+        .act = L4A_ACT_GELU,
+        .norm = L4A_NORM_LAYER,
+        .parallel = true,
+        .fused_qkv = true,
+    },
+    {
         .name = "gemma3",
         .rope = L4A_ROPE_NEOX,
         .act = L4A_ACT_GELU_TANH,
@@ -58,4 +71,4 @@ const l4a_arch *l4a_arch_find(const char *name, size_t len) {
     return NULL;
 }
 
-const char *l4a_arch_list(void) { return "llama, qwen2, gemma3"; }
+const char *l4a_arch_list(void) { return "llama, qwen2, gemma3, falcon"; }

@@ -3,8 +3,8 @@
  * flags read by the one forward pass (forward.c) and the loader (model.c).
  *
  * A family is named by the GGUF key general.architecture, which is also the prefix of its
- * hyper-parameter keys ("llama.block_count"). Supported: llama (Llama 1-3, SmolLM, Mistral
- * without sliding window ...), qwen2, gemma3. Adding a family is adding a row here (and a hook
+ * hyper-parameter keys ("llama.block_count"). Supported: llama (Llama 1-3, SmolLM, Lucie,
+ * Mistral: with llama.attention.sliding_window every layer is local), qwen2, gemma3, falcon. Adding a family is adding a row here (and a hook
  * when a flag cannot say it), never a copy of the forward pass.
  */
 #ifndef L4A_MODELS_ARCH_H
@@ -19,7 +19,15 @@
 typedef enum l4a_act {
     L4A_ACT_SILU = 0,       /* SwiGLU feed-forward: silu(gate) * up */
     L4A_ACT_GELU_TANH = 1,  /* GeGLU feed-forward: gelu_tanh(gate) * up */
+    L4A_ACT_GELU = 2,       /* plain (ungated) feed-forward: gelu(up), exact erf GELU (Falcon):
+                               no ffn_gate tensor */
 } l4a_act;
+
+typedef enum l4a_norm_kind {
+    L4A_NORM_RMS = 0,       /* RMSNorm, weight only; eps from attention.layer_norm_rms_epsilon */
+    L4A_NORM_LAYER = 1,     /* LayerNorm with weight and bias (<name>.bias tensors); eps from
+                               attention.layer_norm_epsilon */
+} l4a_norm_kind;
 
 struct l4a_hparams;
 
@@ -27,6 +35,13 @@ typedef struct l4a_arch {
     const char *name;           /* general.architecture and the key prefix */
     l4a_rope_style rope;        /* how RoPE pairs channels (as llama.cpp runs the family) */
     l4a_act act;                /* feed-forward gate activation */
+    l4a_norm_kind norm;         /* every norm of the model */
+    bool parallel;              /* attention and feed-forward both read the layer input:
+                                   x + attn(norm_a(x)) + ffn(attn_norm(x)), norm_a = attn_norm_2
+                                   if the file has it (Falcon-40B's ln_attn, as llama.cpp names
+                                   it), else attn_norm (Falcon-7B's one LayerNorm) */
+    bool fused_qkv;             /* one attn_qkv tensor, rows [q (H*DK); k (HKV*DK); v (HKV*DV)],
+                                   run as three row views (Falcon) */
     bool qkv_bias;              /* attn_q/k/v have biases (Qwen2) */
     bool qk_norm;               /* RMSNorm of each q and k head before RoPE (Gemma 3) */
     bool post_norms;            /* RMSNorm of the attention and FFN outputs before each

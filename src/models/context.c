@@ -107,6 +107,7 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     const uint64_t o_x = reserve(&c, B * C, f);
     const uint64_t o_xb = reserve(&c, B * (C > OD ? C : OD), f);
     const uint64_t o_xb2 = reserve(&c, B * C, f);
+    const uint64_t o_xa = reserve(&c, m->arch->parallel ? B * C : 0, f);
     const uint64_t o_q = reserve(&c, B * QD, f);
     const uint64_t o_kk = reserve(&c, B * KD, f);
     const uint64_t o_vv = reserve(&c, B * VD, f);
@@ -140,6 +141,7 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     ctx->x = (float *)(base + o_x);
     ctx->xb = (float *)(base + o_xb);
     ctx->xb2 = (float *)(base + o_xb2);
+    ctx->xa = m->arch->parallel ? (float *)(base + o_xa) : NULL;
     ctx->q = (float *)(base + o_q);
     ctx->k = (float *)(base + o_kk);
     ctx->v = (float *)(base + o_vv);

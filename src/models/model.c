@@ -3,6 +3,7 @@
  * (keys <arch>.*), the weights (views into the mapped file, each checked for shape and type
  * against the hyper-parameters) and the vocabulary; plus the public getters over them.
  *
+ * A folder path is a Hugging Face model (formats/hf.c builds the same l4a_gguf from it).
  * Not the forward pass (forward.c) nor the per-stream state (context.c). Key and tensor names
  * are those written by llama.cpp's convert_hf_to_gguf.py (GGUF spec, "Standardized key-value
  * pairs" and "Standardized tensor names").
@@ -15,12 +16,16 @@
  * a feature we would silently ignore).
  */
 #include "models/model_impl.h"
+#include "formats/gguf_build.h"
+#include "formats/hf.h"
 #include "sampling/json_schema.h"
+#include "tokenizer/tokenizer_hf.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 l4a_model_params l4a_model_default_params(void) {
     l4a_model_params p = {.use_mmap = true, .vocab_only = false};
@@ -92,7 +97,10 @@ static l4a_status load_hparams(l4a_model *m) {
     hp->n_rot = hp->head_dim_k;
     if ((st = get_pos(g, a, "rope.dimension_count", false, &hp->n_rot))) return st;
 
-    if ((st = get_fpos(g, a, "attention.layer_norm_rms_epsilon", true, &hp->norm_eps))) return st;
+    const char *eps_key = m->arch->norm == L4A_NORM_LAYER ? "attention.layer_norm_epsilon"
+                                                          : "attention.layer_norm_rms_epsilon";
+    if ((st = get_fpos(g, a, eps_key, true, &hp->norm_eps))) return st;
+    hp->rope = g->hf_layout ? L4A_ROPE_NEOX : m->arch->rope;
     hp->rope_base = 10000.0f;
     if ((st = get_fpos(g, a, "rope.freq_base", false, &hp->rope_base))) return st;
 
@@ -121,6 +129,8 @@ static l4a_status load_hparams(l4a_model *m) {
             (st = get_fpos(g, a, "rope.freq_base_swa", false, &hp->rope_base_swa)))
             return st;
         hp->swa_period = m->arch->swa_period;
+    } else if ((st = get_pos(g, a, "attention.sliding_window", false, &hp->n_swa))) {
+        return st;      /* present (Mistral from a Hugging Face folder): every layer local */
     }
 
     hp->attn_scale = 1.0f / sqrtf((float)hp->head_dim_k);
@@ -210,10 +220,29 @@ static l4a_status bind_layer(binder *b, int il, l4a_layer *L) {
         snprintf(n, sizeof n, "blk.%d.%s", il, suffix);                                        \
         if ((st = bind(b, n, ne0, ne1, req, &L->field)) != L4A_OK) return st;                  \
     } while (0)
+    const bool ln = a->norm == L4A_NORM_LAYER;
     BIND(attn_norm, "attn_norm.weight", C, 0, true);
-    BIND(wq, "attn_q.weight", C, QD, true);
-    BIND(wk, "attn_k.weight", C, KD, true);
-    BIND(wv, "attn_v.weight", C, VD, true);
+    if (ln) BIND(attn_norm_b, "attn_norm.bias", C, 0, true);
+    if (a->fused_qkv) {
+        BIND(wqkv, "attn_qkv.weight", C, QD + KD + VD, true);
+        const int64_t rows[3] = {QD, KD, VD};
+        int64_t r0 = 0;
+        for (int i = 0; i < 3; i++) {     /* row views: q, k, v of the fused tensor */
+            l4a_tensor *v = &L->qkv_view[i];
+            *v = *L->wqkv;
+            v->ne[1] = rows[i];
+            v->data = (const uint8_t *)L->wqkv->data + (uint64_t)r0 * L->wqkv->nb[1];
+            v->nb[2] = v->nb[3] = v->n_bytes = (uint64_t)rows[i] * L->wqkv->nb[1];
+            r0 += rows[i];
+        }
+        L->wq = &L->qkv_view[0];
+        L->wk = &L->qkv_view[1];
+        L->wv = &L->qkv_view[2];
+    } else {
+        BIND(wq, "attn_q.weight", C, QD, true);
+        BIND(wk, "attn_k.weight", C, KD, true);
+        BIND(wv, "attn_v.weight", C, VD, true);
+    }
     BIND(wo, "attn_output.weight", OD, C, true);
     if (a->qkv_bias) {
         BIND(bq, "attn_q.bias", QD, 0, true);
@@ -228,12 +257,18 @@ static l4a_status bind_layer(binder *b, int il, l4a_layer *L) {
         BIND(attn_post_norm, "post_attention_norm.weight", C, 0, true);
         BIND(ffn_post_norm, "post_ffw_norm.weight", C, 0, true);
     }
-    BIND(ffn_norm, "ffn_norm.weight", C, 0, true);
-    BIND(ffn_gate, "ffn_gate.weight", C, F, true);
+    if (a->parallel) {
+        BIND(attn_norm_2, "attn_norm_2.weight", C, 0, false);
+        if (ln && L->attn_norm_2) BIND(attn_norm_2_b, "attn_norm_2.bias", C, 0, true);
+    } else {
+        BIND(ffn_norm, "ffn_norm.weight", C, 0, true);
+    }
+    if (a->act != L4A_ACT_GELU) BIND(ffn_gate, "ffn_gate.weight", C, F, true);
     BIND(ffn_up, "ffn_up.weight", C, F, true);
     BIND(ffn_down, "ffn_down.weight", F, C, true);
 #undef BIND
-    L->swa = hp->n_swa > 0 && hp->swa_period > 0 && il % hp->swa_period < hp->swa_period - 1;
+    L->swa = hp->n_swa > 0 &&
+             (hp->swa_period == 0 || il % hp->swa_period < hp->swa_period - 1);
     return L4A_OK;
 }
 
@@ -253,6 +288,8 @@ static l4a_status bind_tensors(l4a_model *m) {
     hp->n_vocab = (int32_t)te->ne[1];
     if ((st = bind(&b, "token_embd.weight", hp->n_embd, hp->n_vocab, true, &m->tok_embd)) ||
         (st = bind(&b, "output_norm.weight", hp->n_embd, 0, true, &m->output_norm)) ||
+        (m->arch->norm == L4A_NORM_LAYER &&
+         (st = bind(&b, "output_norm.bias", hp->n_embd, 0, true, &m->output_norm_b))) ||
         (st = bind(&b, "output.weight", hp->n_embd, hp->n_vocab, false, &m->output)) ||
         (st = bind(&b, "rope_freqs.weight", hp->n_rot / 2, 0, false, &m->rope_freqs)))
         goto done;
@@ -278,10 +315,15 @@ done:
     return st;
 }
 
-/* The vocabulary must cover exactly the embedding's rows (and <arch>.vocab_size if given). */
+/* The vocabulary must cover exactly the embedding's rows (and <arch>.vocab_size if given).
+ * Without a vocabulary (a folder without tokenizer files) the embedding's rows are the size. */
 static l4a_status check_vocab(l4a_model *m) {
-    const int32_t nv = l4a_vocab_n_tokens(m->vocab);
     const l4a_tensor *te = l4a_gguf_tensor(m->gguf, "token_embd.weight");
+    if (!m->vocab) {
+        m->hp.n_vocab = te && te->n_dims == 2 && te->ne[1] <= INT32_MAX ? (int32_t)te->ne[1] : 0;
+        return L4A_OK;
+    }
+    const int32_t nv = l4a_vocab_n_tokens(m->vocab);
     if (te && te->n_dims >= 2 && te->ne[1] != nv)
         return l4a_fail(L4A_ERR_FORMAT, "model: the vocabulary has %d tokens but tensor "
                         "'token_embd.weight' has %" PRId64 " rows", nv, te->ne[1]);
@@ -301,6 +343,52 @@ static l4a_status check_vocab(l4a_model *m) {
 
 /* ---------------------------------------------------------------- load / free */
 
+/* A folder's vocabulary comes from its tokenizer files (tokenizer/tokenizer_hf.h); a folder
+ * with none (the tiny test models), or a GGUF file whose tokenizer.ggml.model is "none" or
+ * "no_vocab" (llama.cpp's spelling of "no vocabulary"; our converter writes it), loads without one: it runs token
+ * ids, and the tokenizer functions fail with a message saying there is no vocabulary. */
+static l4a_status load_vocab(l4a_model *m, const char *path, bool folder) {
+    l4a_str tm = {0};
+    if (!folder && (l4a_gguf_get_str(m->gguf, "tokenizer.ggml.model", false, &tm) ||
+                    !tm.ptr || !((tm.len == 4 && !memcmp(tm.ptr, "none", 4)) ||
+                                 (tm.len == 8 && !memcmp(tm.ptr, "no_vocab", 8)))))
+        return l4a_vocab_load(m->gguf, &m->vocab);
+    if (!folder) {
+        L4A_LOG_I("%s: tokenizer.ggml.model is 'none': the model runs token ids only", path);
+        m->vocab = NULL;
+        return L4A_OK;
+    }
+    static const char *const files[] = {"tokenizer.json", "tokenizer.model"};
+    for (size_t i = 0; i < 2; i++) {
+        char f[4096];
+        snprintf(f, sizeof f, "%s/%s", path, files[i]);
+        if (access(f, F_OK) == 0) return l4a_vocab_load_hf(path, &m->vocab);
+    }
+    L4A_LOG_I("%s: no tokenizer.json nor tokenizer.model: the model runs token ids only", path);
+    m->vocab = NULL;
+    return L4A_OK;
+}
+
+/* A vocab_only load of a folder that holds only tokenizer files (no weights): an empty
+ * metadata set, so the tokenizer verbs work on tokenizer folders as they are published. */
+static bool has_weights(const char *dir) {
+    static const char *const files[] = {"model.safetensors", "model.safetensors.index.json"};
+    for (size_t i = 0; i < 2; i++) {
+        char f[4096];
+        snprintf(f, sizeof f, "%s/%s", dir, files[i]);
+        if (access(f, F_OK) == 0) return true;
+    }
+    return false;
+}
+
+static l4a_status tokenizer_only(l4a_gguf **out) {
+    l4a_gguf_builder *b = l4a_gguf_build_new();
+    if (!b) return l4a_fail(L4A_ERR_NOMEM, "model: out of memory");
+    l4a_gguf_build_str(b, "general.architecture", "none");
+    l4a_gguf_build_str(b, "general.name", "tokenizer only");
+    return l4a_gguf_build_finish(b, out);
+}
+
 l4a_status l4a_model_load(const char *path, l4a_model_params params, l4a_model **out) {
     if (!out) return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_model_load: out is NULL");
     *out = NULL;
@@ -309,7 +397,10 @@ l4a_status l4a_model_load(const char *path, l4a_model_params params, l4a_model *
     if (!m) return l4a_fail(L4A_ERR_NOMEM, "model: out of memory");
     pthread_mutex_init(&m->jmask_lock, NULL);
     m->vocab_only = params.vocab_only;
-    l4a_status st = l4a_gguf_open(path, params.use_mmap, &m->gguf);
+    const bool folder = l4a_hf_is_dir(path);
+    l4a_status st = !folder ? l4a_gguf_open(path, params.use_mmap, &m->gguf)
+                    : params.vocab_only && !has_weights(path) ? tokenizer_only(&m->gguf)
+                    : l4a_hf_open(path, &m->gguf);
     if (st != L4A_OK) {         /* the message already names the path */
         l4a_model_free(m);
         return st;
@@ -332,7 +423,7 @@ l4a_status l4a_model_load(const char *path, l4a_model_params params, l4a_model *
         goto fail;
     }
     if (m->arch && (st = load_hparams(m)) != L4A_OK) goto fail;
-    if ((st = l4a_vocab_load(m->gguf, &m->vocab)) != L4A_OK) goto fail;
+    if ((st = load_vocab(m, path, folder)) != L4A_OK) goto fail;
     if ((st = check_vocab(m)) != L4A_OK) goto fail;
     if (!params.vocab_only && (st = bind_tensors(m)) != L4A_OK) goto fail;
 

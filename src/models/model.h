@@ -10,7 +10,7 @@
 #include "formats/gguf.h"
 #include "tokenizer/tokenizer.h"
 
-/* The vocabulary of a model (never NULL for a loaded model). */
+/* The vocabulary of a model: NULL only for a Hugging Face folder without tokenizer files. */
 const l4a_vocab *l4a_model_vocab(const l4a_model *m);
 /* The parsed GGUF (metadata, tensors) of a model. */
 const l4a_gguf *l4a_model_gguf(const l4a_model *m);

@@ -27,13 +27,14 @@ typedef struct l4a_hparams {
     int32_t head_dim_k;     /* DK: attention.key_length (default C / H) */
     int32_t head_dim_v;     /* DV: attention.value_length (default C / H) */
     int32_t n_rot;          /* rope.dimension_count (default DK): rotated channels per head */
-    float norm_eps;         /* attention.layer_norm_rms_epsilon */
+    float norm_eps;         /* attention.layer_norm_rms_epsilon (layer_norm_epsilon: LayerNorm) */
+    l4a_rope_style rope;    /* the arch's pairing, or NEOX for a Hugging Face folder's weights */
     float rope_base;        /* rope.freq_base (default 10000) of global layers */
     float rope_freq_scale;  /* 1 / rope.scaling.factor for linear scaling, else 1 */
     float rope_base_swa;    /* RoPE base of local (sliding-window) layers */
     float rope_freq_scale_swa; /* local layers are not scaled: 1 */
     int32_t n_swa;          /* attention.sliding_window: window of local layers (0: none) */
-    int32_t swa_period;     /* see l4a_arch; 0 when n_swa is 0 */
+    int32_t swa_period;     /* see l4a_arch; 0 with n_swa > 0: every layer is local (Mistral) */
     float attn_scale;       /* attention.scale, or 1 / sqrt(DK) */
 } l4a_hparams;
 
@@ -41,7 +42,13 @@ typedef struct l4a_hparams {
  * blk.<i>.<name>.weight / .bias. NULL when the architecture has no such tensor. */
 typedef struct l4a_layer {
     const l4a_tensor *attn_norm;        /* (C) */
+    const l4a_tensor *attn_norm_b;      /* (C): LayerNorm bias */
+    const l4a_tensor *attn_norm_2;      /* (C) or NULL: parallel: the attention's own norm, and
+                                           attn_norm is then the feed-forward's (llama.cpp) */
+    const l4a_tensor *attn_norm_2_b;    /* (C) */
     const l4a_tensor *wq, *wk, *wv;     /* (H*DK, C), (HKV*DK, C), (HKV*DV, C) */
+    const l4a_tensor *wqkv;             /* (H*DK + HKV*DK + HKV*DV, C): fused_qkv */
+    l4a_tensor qkv_view[3];             /* fused_qkv: wq, wk, wv point here (row views) */
     const l4a_tensor *bq, *bk, *bv;     /* (H*DK), (HKV*DK), (HKV*DV): qkv_bias */
     const l4a_tensor *q_norm, *k_norm;  /* (DK): qk_norm */
     const l4a_tensor *wo;               /* (C, H*DV) */
@@ -55,7 +62,8 @@ typedef struct l4a_layer {
 
 struct l4a_model {
     l4a_gguf *gguf;                 /* owns the mapped file: every tensor points into it */
-    l4a_vocab *vocab;
+    l4a_vocab *vocab;               /* NULL for a Hugging Face folder without tokenizer files:
+                                       the model runs token ids only */
     const l4a_arch *arch;           /* NULL only for a vocab_only load of an unknown family */
     char *arch_name;                /* general.architecture */
     char *name;                     /* general.name or "" */
@@ -63,6 +71,7 @@ struct l4a_model {
     bool vocab_only;
     const l4a_tensor *tok_embd;     /* (V, C) */
     const l4a_tensor *output_norm;  /* (C) */
+    const l4a_tensor *output_norm_b;/* (C): LayerNorm bias */
     const l4a_tensor *output;       /* (V, C): output.weight, or tok_embd when tied */
     const l4a_tensor *rope_freqs;   /* (n_rot/2) or NULL */
     l4a_layer *layers;              /* n_layer */
@@ -95,6 +104,7 @@ struct l4a_ctx {
     float *x;                       /* (T, C) the residual stream */
     float *xb;                      /* (T, max(C, H*DV)) normed input / attention output */
     float *xb2;                     /* (T, C) block output before the residual add */
+    float *xa;                      /* (T, C) parallel archs: feed-forward output, else NULL */
     float *q;                       /* (T, H*DK) */
     float *k;                       /* (T, HKV*DK) */
     float *v;                       /* (T, HKV*DV) */

@@ -10,7 +10,10 @@
 
 static const l4a_vocab *vocab_of(const l4a_model *m, const char *fn) {
     const l4a_vocab *v = m ? l4a_model_vocab(m) : NULL;
-    if (!v) l4a_fail(L4A_ERR_INVALID_ARG, "%s: no model (or a model without a vocabulary)", fn);
+    if (!v)
+        l4a_fail(L4A_ERR_INVALID_ARG, "%s: %s", fn, m ? "the model has no vocabulary (a Hugging "
+                 "Face folder without tokenizer.json or tokenizer.model runs token ids only)"
+                 : "no model");
     return v;
 }
 
