@@ -56,6 +56,8 @@ if make fuzz >"$logdir/fuzz-build.log" 2>&1; then
             fuzz_gguf) seeds=tests/data/bad_gguf ;;
             fuzz_transcript) seeds=tests/data/transcripts ;;
             fuzz_json_schema) seeds=tests/data/schemas ;;
+            fuzz_tokenizer_json) seeds=tests/fuzz/seeds/tokenizer_json ;;
+            fuzz_safetensors) seeds=tests/data/hf_tiny/qwen2 ;;
             *) seeds=tests/data/fuzz-none ;;
         esac
         step "$name ${FUZZ_SECONDS}s" "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
