@@ -110,8 +110,23 @@ static bool next_event(struct l4a_sse *e) {
         e->phase = SSE_TEXT;
         return set_event(e, chunk(e, "", 0, true, NULL));
     case SSE_TEXT: {
+        /* wait for text; past half the idle timeout, send a comment line so that the
+           connection is not closed as idle while the job waits in the queue */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += s->p.timeout_s > 2 ? s->p.timeout_s / 2 : 1;
+        bool idle = false;
         pthread_mutex_lock(&s->mu);
-        while (!j->done && j->n_out == e->sent) pthread_cond_wait(&j->cond, &s->mu);
+        while (!j->done && j->n_out == e->sent && !idle)
+            idle = pthread_cond_timedwait(&j->cond, &s->mu, &until) == ETIMEDOUT;
+        if (idle && !j->done && j->n_out == e->sent) {
+            pthread_mutex_unlock(&s->mu);
+            free(e->buf);
+            e->buf = strdup(": waiting\n\n");
+            e->n = e->buf ? strlen(e->buf) : 0;
+            e->off = 0;
+            return e->buf != NULL;
+        }
         size_t from = e->sent, to = j->n_out;
         bool done = j->done;
         char *copy = NULL;
