@@ -60,6 +60,7 @@ if make fuzz >"$logdir/fuzz-build.log" 2>&1; then
             fuzz_gguf) seeds=tests/data/bad_gguf ;;
             fuzz_transcript) seeds=tests/data/transcripts ;;
             fuzz_json_schema) seeds=tests/data/schemas ;;
+            fuzz_server_request) seeds=tests/data/fuzz_server ;;
             *) seeds=tests/data/fuzz-none ;;
         esac
         step "$name ${FUZZ_SECONDS}s" "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
