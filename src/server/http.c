@@ -30,7 +30,6 @@
 typedef struct conn_req {
     char *body;
     size_t n, cap;
-    bool too_big, too_slow;
     int status;
     double t0;
     const l4a_srv_route *route;
@@ -214,22 +213,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         size_t k = *upload_size;
         *upload_size = 0;
-        if (cr->too_big || cr->too_slow) return MHD_YES;
-        if (l4a_srv_now() - cr->t0 > s->p.timeout_s) cr->too_slow = true;
-        else if (cr->n + k > (size_t)s->p.max_body) cr->too_big = true;
-        else if (!l4a_srv_reserve(&cr->body, &cr->cap, cr->n + k + 1)) return MHD_NO;
+        /* answered at once: libmicrohttpd then closes the connection, unread */
+        if (l4a_srv_now() - cr->t0 > s->p.timeout_s)
+            return reply_error(s, c, cr, 408, "invalid_request_error",
+                               "the body took too long to arrive%s", "");
+        if (cr->n + k > (size_t)s->p.max_body)
+            return reply_error(s, c, cr, 413, "invalid_request_error",
+                               "the body is larger than the limit (%s bytes)", s->max_body_str);
+        if (!l4a_srv_reserve(&cr->body, &cr->cap, cr->n + k + 1)) return MHD_NO;
         else {
             memcpy(cr->body + cr->n, upload, k);
             cr->n += k;
         }
         return MHD_YES;
     }
-    if (cr->too_big)
-        return reply_error(s, c, cr, 413, "invalid_request_error",
-                           "the body is larger than the limit (%s bytes)", s->max_body_str);
-    if (cr->too_slow)
-        return reply_error(s, c, cr, 408, "invalid_request_error",
-                           "the body took too long to arrive%s", "");
     l4a_srv_http_req rq = {.method = method, .path = url, .body = cr->body ? cr->body : "",
                            .len = cr->n};
     l4a_srv_resp r = {0};
