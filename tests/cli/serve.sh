@@ -12,17 +12,17 @@ need curl
 M=smollm2-135m
 FAST=${L4A_TEST_FAST:-0}
 PY=$(scripts/test-venv.sh) || { bad "scripts/test-venv.sh failed (openai, jsonschema)"; finish; }
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
+# at exit: stop the servers still running (this shell's own background jobs only)
+cleanup() { for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 # start_server LOG ARGS...: start on a free port, wait until ready; sets PORT and SPID
 start_server() {
     local log=$1; shift
     "$BIN" serve -m $M --port 0 -t 2 "$@" >"$log" 2>&1 &
-    SPID=$!; pids+=("$SPID"); PORT=""
+    SPID=$!; PORT=""
     for _ in $(seq 1 600); do
-        PORT=$(sed -nE 's|.*listening on http://[^ ]*:([0-9]+)/.*|\1|p' "$log" | head -n 1)
+        PORT=$(sed -nE 's|.*listening on http://[^ ]*:([0-9]+)/.*|\1|p' "$log" 2>/dev/null | head -n 1)
         [ -n "$PORT" ] && grep -q "serve: ready" "$log" && return 0
         kill -0 "$SPID" 2>/dev/null || break
         sleep 0.2
@@ -96,10 +96,17 @@ kill -TERM "$SPID"; wait "$SPID"
 # /health answers 503 while the model loads (a model that loads slowly: the 1.5B one read
 # without mmap), 200 once ready
 "$BIN" serve -m qwen2.5-1.5b-instruct --no-mmap --port 0 -c 256 -np 1 >"$tmp/load.log" 2>&1 &
-SPID=$!; pids+=("$SPID")
+SPID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$tmp/load.log" && break; sleep 0.05; done
 PORT=$(sed -nE 's|.*listening on http://[^ ]*:([0-9]+)/.*|\1|p' "$tmp/load.log")
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")
 if grep -q "serve: ready" "$tmp/load.log"; then ok; else [ "$code" = 503 ] && ok || bad "/health while loading: $code"; fi
 kill -TERM "$SPID"; wait "$SPID"
+
+# no sanitizer report (ASan, UBSan, LeakSanitizer) in any server log
+for f in "$tmp"/*.log; do
+    if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f"; then
+        bad "sanitizer report in $(basename "$f")"; grep -m 5 -A 12 -E "Sanitizer|runtime error" "$f" >&2
+    else ok; fi
+done
 finish
