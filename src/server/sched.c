@@ -49,7 +49,8 @@ int l4a_sched_submit(l4a_server *s, l4a_job *job) {
     pthread_mutex_lock(&s->mu);
     int rc = 0;
     if (s->sched_stop || atomic_load(&s->draining)) rc = 503;
-    else if (s->q_len >= s->p.max_queue) rc = 429;
+    /* max_queue counts requests that must wait: beyond the free slots */
+    else if (s->q_len >= s->p.max_queue + (s->n_slots - s->n_busy)) rc = 429;
     if (rc == 0) {
         job->t_queued = l4a_srv_now();
         job->next = NULL;

@@ -3,8 +3,9 @@
 # scripts in tests/server/ (the real OpenAI client and jsonschema, from the cached test venv
 # of scripts/test-venv.sh): the API (client_api.py), hostile clients (hostile.py), a bounded
 # load test (load.py: 200 requests, 8 at a time); then the API key (401 without it, /health
-# open), a non-loopback bind refused without --api-key, /metrics opt-in, SIGTERM draining a
-# running stream, and /health 503 while the model loads.
+# open), a full queue (429), a non-loopback bind refused without --api-key, /metrics opt-in,
+# SIGTERM draining a
+# running stream, /health 503 while the model loads, and no sanitizer report in the logs.
 # Under L4A_TEST_FAST=1 (the ASan+UBSan run) the hostile clients and the short checks run,
 # but not the schema and load parts.
 name=serve; . "$(dirname "$0")/lib.sh"
@@ -86,6 +87,20 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret-k
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/health"); [ "$code" = 200 ] && ok || bad "/health with a key set: $code"
 curl -s -H 'Authorization: Bearer s3cret-key-for-tests' "$URL/metrics" >"$tmp/m.txt"
 grep -q '^llm4all_requests_total{status="4xx"} [1-9]' "$tmp/m.txt" && grep -q '^# TYPE llm4all_generated_tokens_total counter' "$tmp/m.txt" && ok || bad "metrics: $(head -c 300 "$tmp/m.txt")"
+kill -TERM "$SPID"; wait "$SPID"
+
+# a full queue: one slot, no waiting room; a second request while the first runs gets 429
+start_server "$tmp/queue.log" -np 1 -c 256 --queue 0 || finish
+URL=http://127.0.0.1:$PORT
+curl -sN "$URL/v1/completions" -d '{"prompt":"Once upon a time","max_tokens":100,"stream":true}' >"$tmp/q1.txt" &
+cpid=$!
+for _ in $(seq 1 100); do [ -s "$tmp/q1.txt" ] && break; sleep 0.1; done
+curl -s -o "$tmp/q2.json" -w '%{http_code}' "$URL/v1/completions" -d '{"prompt":"Hi","max_tokens":2}' >"$tmp/q2.code"
+[ "$(cat "$tmp/q2.code")" = 429 ] && jq -e '.error.message' "$tmp/q2.json" >/dev/null && ok || bad "full queue: $(cat "$tmp/q2.code") $(head -c 200 "$tmp/q2.json")"
+wait "$cpid"
+[ "$(grep '^data: ' "$tmp/q1.txt" | tail -n 1)" = "data: [DONE]" ] && ok || bad "the running stream was disturbed by the 429"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/completions" -d '{"prompt":"Hi","max_tokens":2}')
+[ "$code" = 200 ] && ok || bad "after the queue emptied: $code"
 kill -TERM "$SPID"; wait "$SPID"
 
 # a non-loopback bind with a key is allowed (and says so)

@@ -89,6 +89,13 @@ a, b = seeded(42), seeded(42)
 t.check(a == b and a, "same seed same text", repr((a, b)))
 t.check(len({seeded(s) for s in (1, 2, 3)} | {a}) > 1, "different seeds differ")
 
+# prefix reuse: the same conversation again reads only what its slot does not hold
+r1 = cl.chat.completions.create(model=MODEL, messages=USER, max_tokens=3, temperature=0)
+r2 = cl.chat.completions.create(model=MODEL, messages=USER, max_tokens=3, temperature=0)
+cached = (r2.usage.prompt_tokens_details.cached_tokens or 0) if r2.usage.prompt_tokens_details else 0
+t.check(cached >= r2.usage.prompt_tokens - 1 and r1.choices[0].message.content ==
+        r2.choices[0].message.content, "prefix reuse", f"cached {cached} of {r2.usage.prompt_tokens}")
+
 # unknown fields are ignored, as OpenAI does
 r = cl.chat.completions.create(model=MODEL, messages=USER, max_tokens=4,
                                extra_body={"no_such_field": {"x": [1, 2]}, "logit_bias": {}})
