@@ -12,11 +12,13 @@
 #include "server/server.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 static const char *JSON = "application/json";
@@ -153,10 +155,32 @@ static l4a_sampler *make_sampler(l4a_server *s, l4a_srv_req *r, const l4a_token 
     return smp;
 }
 
-/* Wait until the job is done (under mu). */
-static void wait_done(l4a_server *s, l4a_job *j) {
+/* True when the client closed its side of the connection (a read would give end of file). */
+static bool client_gone(int fd) {
+    if (fd < 0) return false;
+    char b;
+    ssize_t k = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* Wait until the job is done (under mu). Every 200 ms, look whether the client left: then the
+ * job is cancelled and its slot freed at the next step instead of generating for no one. */
+static void wait_done(l4a_server *s, l4a_job *j, int fd) {
     pthread_mutex_lock(&s->mu);
-    while (!j->done) pthread_cond_wait(&j->cond, &s->mu);
+    while (!j->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&j->cond, &s->mu, &until) == ETIMEDOUT && !j->cancelled &&
+            client_gone(fd)) {
+            j->cancelled = true;
+            pthread_cond_signal(&s->sched_cond);
+        }
+    }
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -249,7 +273,7 @@ static void generate(l4a_server *s, const l4a_srv_http_req *rq, l4a_srv_resp *ou
         answer_submit_error(out, rc);
         goto fail;
     }
-    wait_done(s, j);
+    wait_done(s, j, rq->fd);
     if (j->err[0]) l4a_srv_error(out, 500, "server_error", NULL, "generation failed: %s", j->err);
     else completion_body(s, r, j, out);
 fail:
@@ -318,7 +342,7 @@ static void h_embeddings(l4a_server *s, const l4a_srv_http_req *rq, l4a_srv_resp
     int submitted = 0;
     for (; submitted < n; submitted++)
         if ((rc = l4a_sched_submit(s, jobs[submitted])) != 0) break;
-    for (int i = 0; i < submitted; i++) wait_done(s, jobs[i]);
+    for (int i = 0; i < submitted; i++) wait_done(s, jobs[i], rq->fd);
     if (rc) {
         answer_submit_error(out, rc);
         goto done;

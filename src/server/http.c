@@ -227,8 +227,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         return MHD_YES;
     }
+    const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     l4a_srv_http_req rq = {.method = method, .path = url, .body = cr->body ? cr->body : "",
-                           .len = cr->n};
+                           .len = cr->n, .fd = fi ? (int)fi->connect_fd : -1};
     l4a_srv_resp r = {0};
     cr->route->fn(s, &rq, &r);
     if (!r.body && !r.sse) l4a_srv_error(&r, 500, "server_error", NULL, "out of memory");

@@ -202,6 +202,7 @@ typedef struct l4a_srv_http_req {
     const char *method, *path;
     const char *body;
     size_t len;
+    int fd;                         /* the client's socket (-1 unknown): to notice it left */
 } l4a_srv_http_req;
 
 typedef void (*l4a_srv_handler)(l4a_server *s, const l4a_srv_http_req *rq, l4a_srv_resp *out);

@@ -4,8 +4,8 @@
 # of scripts/test-venv.sh): the API (client_api.py), hostile clients (hostile.py), a bounded
 # load test (load.py: 200 requests, 8 at a time); then the API key (401 without it, /health
 # open), a full queue (429), a non-loopback bind refused without --api-key, /metrics opt-in,
-# SIGTERM draining a
-# running stream, /health 503 while the model loads, and no sanitizer report in the logs.
+# SIGTERM draining a running stream, /health 503 while the model loads, and no sanitizer
+# report in the server logs.
 # Under L4A_TEST_FAST=1 (the ASan+UBSan run) the hostile clients and the short checks run,
 # but not the schema and load parts.
 name=serve; . "$(dirname "$0")/lib.sh"
