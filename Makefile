@@ -26,7 +26,7 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS_BASE = -std=c11 -g $(OPT) $(WARN) -D_GNU_SOURCE -fPIC -fvisibility=hidden \
               -Iinclude -Isrc -DL4A_GIT_COMMIT='"$(GIT_COMMIT)"' $(SANFLAGS)
 CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
-LDLIBS_LIB = -lm -lpthread -lutf8proc -lcjson
+LDLIBS_LIB = -lm -lpthread -lutf8proc -lcjson -lmicrohttpd
 LDLIBS_APP = $(LDLIBS_LIB) -lcrypto
 
 LIB_SRC  := $(shell find src -name '*.c' | sort)

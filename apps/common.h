@@ -29,6 +29,7 @@ enum {
     VERB_PULL = 1 << 5,
     VERB_BENCH = 1 << 6,
     VERB_CONVERT = 1 << 7,
+    VERB_SERVE = 1 << 8,
 };
 
 #define APP_MAX_STOPS 16
@@ -55,6 +56,11 @@ typedef struct app_opts {
     const char *stops[APP_MAX_STOPS];
     int n_stops;
     bool no_mmap, verbose, json, chat, meta, ids, no_special, no_bos, list, verify;
+    /* serve */
+    const char *host, *api_key, *api_key_file, *alias, *allow_origin;
+    int32_t port, n_parallel, max_queue, max_tokens, timeout_s, log_level;
+    int64_t max_body;
+    bool metrics;
     const char *positional[APP_MAX_POSITIONAL];
     int n_positional;
 } app_opts;
@@ -134,7 +140,7 @@ double app_now(void);
 
 /* Verbs: their descriptions (for help) and entry points (argv[0] is the verb). */
 extern const app_verb app_verb_run, app_verb_chat, app_verb_info, app_verb_tokenize,
-    app_verb_perplexity, app_verb_pull, app_verb_bench, app_verb_convert;
+    app_verb_perplexity, app_verb_pull, app_verb_bench, app_verb_convert, app_verb_serve;
 int app_cmd_convert(int argc, char **argv);
 int app_cmd_run(int argc, char **argv);
 int app_cmd_chat(int argc, char **argv);
@@ -143,5 +149,6 @@ int app_cmd_tokenize(int argc, char **argv);
 int app_cmd_perplexity(int argc, char **argv);
 int app_cmd_pull(int argc, char **argv);
 int app_cmd_bench(int argc, char **argv);
+int app_cmd_serve(int argc, char **argv);
 
 #endif

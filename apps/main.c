@@ -22,6 +22,7 @@ static const verb_entry VERBS[] = {
     {&app_verb_pull, app_cmd_pull},
     {&app_verb_bench, app_cmd_bench},
     {&app_verb_convert, app_cmd_convert},
+    {&app_verb_serve, app_cmd_serve},
 };
 #define N_VERBS (sizeof VERBS / sizeof VERBS[0])
 

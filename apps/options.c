@@ -29,8 +29,9 @@ typedef struct app_flag {
 
 #define O(f) offsetof(app_opts, f)
 #define GEN (VERB_RUN | VERB_CHAT)
-#define MODEL_VERBS (VERB_RUN | VERB_CHAT | VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_BENCH)
-#define CTX_VERBS (VERB_RUN | VERB_CHAT | VERB_PERPLEXITY | VERB_BENCH)
+#define MODEL_VERBS (VERB_RUN | VERB_CHAT | VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_BENCH | \
+                     VERB_SERVE)
+#define CTX_VERBS (VERB_RUN | VERB_CHAT | VERB_PERPLEXITY | VERB_BENCH | VERB_SERVE)
 
 static const app_flag FLAGS[] = {
     {"-m", "--model", ARG_STR, O(model), 0, 0, MODEL_VERBS, "MODEL",
@@ -46,7 +47,8 @@ static const app_flag FLAGS[] = {
     {"-n", "--n-predict", ARG_I32, O(n_predict), -1, 1 << 30, GEN | VERB_BENCH, "N",
      "tokens to generate (-1: until an end-of-generation token or a full context; default -1)"},
     {"-c", "--ctx-size", ARG_I32, O(n_ctx), 0, 1 << 20, CTX_VERBS, "N",
-     "context size in tokens (0: the model's, at most 4096; perplexity default 512)"},
+     "context size in tokens (0: the model's, at most 4096; perplexity default 512; serve: "
+     "per slot)"},
     {"-b", "--batch-size", ARG_I32, O(n_batch), 1, 1 << 20, CTX_VERBS, "N",
      "tokens per forward pass when reading a prompt (default 512)"},
     {"-t", "--threads", ARG_I32, O(n_threads), 0, 1024, CTX_VERBS, "N",
@@ -92,6 +94,32 @@ static const app_flag FLAGS[] = {
     {NULL, "--list", ARG_BOOL, O(list), 0, 0, VERB_PULL, NULL, "list the known models"},
     {NULL, "--verify", ARG_BOOL, O(verify), 0, 0, VERB_PULL, NULL,
      "check the sha256 of a model already in the cache"},
+    {NULL, "--host", ARG_STR, O(host), 0, 0, VERB_SERVE, "ADDR",
+     "address to listen on (default 127.0.0.1; any other needs --api-key)"},
+    {NULL, "--port", ARG_I32, O(port), 0, 65535, VERB_SERVE, "N",
+     "port to listen on (0: any free port; default 8080)"},
+    {NULL, "--api-key", ARG_STR, O(api_key), 0, 0, VERB_SERVE, "KEY",
+     "require 'Authorization: Bearer KEY' (also $LLM4ALL_API_KEY)"},
+    {NULL, "--api-key-file", ARG_STR, O(api_key_file), 0, 0, VERB_SERVE, "FILE",
+     "read the API key from the first line of FILE (keeps it out of `ps`)"},
+    {"-np", "--parallel", ARG_I32, O(n_parallel), 1, 256, VERB_SERVE, "N",
+     "slots: requests decoded together (default 4)"},
+    {NULL, "--queue", ARG_I32, O(max_queue), 0, 1 << 20, VERB_SERVE, "N",
+     "requests that may wait for a slot; more get 429 (default 64)"},
+    {NULL, "--max-body", ARG_I64, O(max_body), 1024, 4294967296.0, VERB_SERVE, "BYTES",
+     "largest request body; larger get 413 (default 1048576)"},
+    {NULL, "--max-tokens", ARG_I32, O(max_tokens), 1, 1 << 20, VERB_SERVE, "N",
+     "largest max_tokens a request may ask, and the default (default 4096)"},
+    {NULL, "--timeout", ARG_I32, O(timeout_s), 1, 86400, VERB_SERVE, "S",
+     "close idle connections and refuse bodies still arriving after S seconds (default 30)"},
+    {NULL, "--metrics", ARG_BOOL, O(metrics), 0, 0, VERB_SERVE, NULL,
+     "serve Prometheus metrics at /metrics"},
+    {NULL, "--alias", ARG_STR, O(alias), 0, 0, VERB_SERVE, "NAME",
+     "model id shown by /v1/models (default: the -m name)"},
+    {NULL, "--allow-origin", ARG_STR, O(allow_origin), 0, 0, VERB_SERVE, "ORIGIN",
+     "also accept browser requests from ORIGIN (e.g. https://app.example)"},
+    {NULL, "--log-level", ARG_I32, O(log_level), 0, 3, VERB_SERVE, "N",
+     "0 errors, 1 warnings, 2 info and access log, 3 debug (default 2; -v = 3)"},
     {"-v", "--verbose", ARG_BOOL, O(verbose), 0, 0, MODEL_VERBS | VERB_PULL, NULL,
      "print library log messages down to debug level"},
 };
@@ -107,6 +135,15 @@ static void defaults(app_opts *o) {
     o->repeat_last_n = o->sp.penalty_last_n;
     o->seed = (int64_t)o->sp.seed;
     o->kv_type = L4A_KV_F16;
+    l4a_server_params sp = l4a_server_default_params();
+    o->host = sp.host;
+    o->port = sp.port;
+    o->n_parallel = sp.n_slots;
+    o->max_queue = sp.max_queue;
+    o->max_body = sp.max_body;
+    o->max_tokens = sp.max_tokens;
+    o->timeout_s = sp.timeout_s;
+    o->log_level = sp.log_level;
 }
 
 void app_usage_error(const app_verb *verb, const char *fmt, ...) {

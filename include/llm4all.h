@@ -290,6 +290,68 @@ L4A_API void l4a_sampler_clear_json(l4a_sampler *s);
  * end-of-generation token can come next), 0 otherwise; -1 without a constraint. */
 L4A_API int l4a_sampler_json_done(const l4a_sampler *s);
 
+/* ---------------------------------------------------------------- embeddings */
+
+/* A sentence embedding: clear sequence seq, run the model on n tokens there and write the mean
+ * over the tokens of the final normalised hidden state (the input of the output projection)
+ * into out (n_out floats, at least l4a_model_n_embd). The sequence is left empty. Returns
+ * L4A_OK, or L4A_ERR_INVALID_ARG / L4A_ERR_CONTEXT_FULL as l4a_decode_seq. Not thread-safe
+ * per context. */
+L4A_API l4a_status l4a_embed_seq(l4a_ctx *ctx, int32_t seq, const l4a_token *tokens, int32_t n,
+                                 float *out, int32_t n_out);
+
+/* ---------------------------------------------------------------- HTTP server */
+
+/* An OpenAI-compatible HTTP server over one model (docs/server.md): /v1/chat/completions,
+ * /v1/completions, /v1/embeddings, /v1/models, /tokenize, /detokenize, /health, /metrics.
+ * Lifecycle: l4a_server_start (listening; /health answers 503 "loading"), l4a_server_set_model
+ * (ready), l4a_server_run (blocks until l4a_server_stop, then lets in-flight requests finish),
+ * l4a_server_free. */
+typedef struct l4a_server l4a_server;
+
+typedef struct l4a_server_params {
+    const char *host;           /* address to bind (default "127.0.0.1") */
+    int32_t port;               /* default 8080; 0 = any free port (see l4a_server_port) */
+    const char *api_key;        /* Bearer key; required for a non-loopback host (NULL: none) */
+    const char *alias;          /* model id shown to clients (NULL: the file's name) */
+    const char *allow_origin;   /* extra allowed Origin, e.g. "https://app.example" (NULL) */
+    int32_t n_slots;            /* requests decoded together (default 4) */
+    int32_t n_ctx;              /* context per slot (0: the library's default) */
+    int32_t n_batch;            /* prompt tokens per pass (default 512) */
+    int32_t n_threads;          /* 0: physical cores */
+    l4a_kv_type kv_type;
+    int32_t max_queue;          /* waiting requests beyond the slots (default 64): then 429 */
+    int64_t max_body;           /* request body bytes (default 1 MiB): then 413 */
+    int32_t max_tokens;         /* largest max_tokens a request may ask (default 4096) */
+    int32_t max_conns;          /* open connections (default 64) */
+    int32_t timeout_s;          /* idle connection timeout (default 30 s) */
+    int32_t drain_s;            /* on stop, wait at most this for in-flight requests (60) */
+    bool metrics;               /* serve /metrics (default false) */
+    int32_t log_level;          /* 0 errors, 1 warnings, 2 info + access log, 3 debug (2) */
+} l4a_server_params;
+
+L4A_API l4a_server_params l4a_server_default_params(void);
+
+/* Bind and start answering (503 for model endpoints until l4a_server_set_model). Refuses a
+ * non-loopback host without an api_key (L4A_ERR_INVALID_ARG, with a message saying why).
+ * L4A_ERR_IO when the address cannot be bound. */
+L4A_API l4a_status l4a_server_start(const l4a_server_params *p, l4a_server **out);
+/* The port actually bound. */
+L4A_API int32_t l4a_server_port(const l4a_server *s);
+/* Serve this model (which must outlive the server): creates the context with n_slots
+ * sequences and starts the scheduler. id: the model id for /v1/models (NULL: the alias or
+ * "model"). Call once. */
+L4A_API l4a_status l4a_server_set_model(l4a_server *s, const l4a_model *m, const char *id);
+/* Serve data (len bytes, copied) at GET path with a content type (a static page). */
+L4A_API l4a_status l4a_server_add_static(l4a_server *s, const char *path, const char *type,
+                                         const char *data, size_t len);
+/* Block until l4a_server_stop; then refuse new requests (503), let in-flight ones finish (at
+ * most drain_s seconds) and return. */
+L4A_API l4a_status l4a_server_run(l4a_server *s);
+/* Ask l4a_server_run to return. Async-signal-safe (a SIGTERM handler may call it). */
+L4A_API void l4a_server_stop(l4a_server *s);
+L4A_API void l4a_server_free(l4a_server *s);
+
 /* ---------------------------------------------------------------- system */
 
 /* Number of physical cores (>= 1). */

