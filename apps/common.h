@@ -28,6 +28,8 @@ enum {
     VERB_PERPLEXITY = 1 << 4,
     VERB_PULL = 1 << 5,
     VERB_BENCH = 1 << 6,
+    VERB_SUMMARIZE = 1 << 7,
+    VERB_EVAL_SUMMARY = 1 << 8,
 };
 
 #define APP_MAX_STOPS 16
@@ -51,6 +53,13 @@ typedef struct app_opts {
     int kv_type;                /* --cache-type: an l4a_kv_type */
     const char *stops[APP_MAX_STOPS];
     int n_stops;
+    const char *output;         /* -o: output file (summarize) or folder (eval-summary) */
+    const char *format;         /* --format: transcript format name */
+    const char *prompts;        /* --prompts: prompt folder */
+    const char *language;       /* --lang */
+    int32_t limit;              /* --limit: eval-summary segments, -1 = all */
+    int32_t max_out;            /* --max-output: summarize output tokens */
+    bool baseline_only;         /* --baseline-only */
     bool no_mmap, verbose, json, chat, meta, ids, no_special, no_bos, list, verify;
     const char *positional[APP_MAX_POSITIONAL];
     int n_positional;
@@ -131,7 +140,7 @@ double app_now(void);
 
 /* Verbs: their descriptions (for help) and entry points (argv[0] is the verb). */
 extern const app_verb app_verb_run, app_verb_chat, app_verb_info, app_verb_tokenize,
-    app_verb_perplexity, app_verb_pull, app_verb_bench;
+    app_verb_perplexity, app_verb_pull, app_verb_bench, app_verb_summarize, app_verb_eval_summary;
 int app_cmd_run(int argc, char **argv);
 int app_cmd_chat(int argc, char **argv);
 int app_cmd_info(int argc, char **argv);
@@ -139,5 +148,7 @@ int app_cmd_tokenize(int argc, char **argv);
 int app_cmd_perplexity(int argc, char **argv);
 int app_cmd_pull(int argc, char **argv);
 int app_cmd_bench(int argc, char **argv);
+int app_cmd_summarize(int argc, char **argv);
+int app_cmd_eval_summary(int argc, char **argv);
 
 #endif
