@@ -195,6 +195,14 @@ static const app_flag *find_flag(const char *arg, size_t len) {
     return NULL;
 }
 
+/* -v: library messages down to debug level on stderr (l4a_log_set with a NULL function keeps
+ * the default WARN level, so a function is needed). */
+static void log_stderr(l4a_log_level level, const char *msg, void *user) {
+    static const char *const names[] = {"error", "warning", "info", "debug"};
+    (void)user;
+    fprintf(stderr, "llm4all: %s: %s\n", names[level <= L4A_LOG_DEBUG ? level : 3], msg);
+}
+
 void app_parse(int argc, char **argv, const app_verb *verb, app_opts *o) {
     defaults(o);
     if (verb->bit == VERB_PERPLEXITY) o->n_ctx = 512;
@@ -231,5 +239,5 @@ void app_parse(int argc, char **argv, const app_verb *verb, app_opts *o) {
     if (o->prompt && o->file) app_usage_error(verb, "give the text with -p or -f, not both");
     if (o->system && verb->bit == VERB_RUN && !o->chat)
         app_usage_error(verb, "--system needs --chat");
-    if (o->verbose) l4a_log_set(NULL, NULL, L4A_LOG_DEBUG);
+    if (o->verbose) l4a_log_set(log_stderr, NULL, L4A_LOG_DEBUG);
 }
