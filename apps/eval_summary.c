@@ -225,7 +225,10 @@ int app_cmd_eval_summary(int argc, char **argv) {
                 char *prose = minutes_prose(json);
                 rc = prose ? score(&segs[i], prose, fm, &nref) : app_error("minutes unreadable");
                 free(prose);
-                if (o.output) { write_out(&o, &segs[i], "md", md); write_out(&o, &segs[i], "json", json); }
+                if (o.output) {
+                    write_out(&o, &segs[i], "md", md);
+                    write_out(&o, &segs[i], "json", json);
+                }
             }
             l4a_free(json);
             l4a_free(md);

@@ -30,7 +30,8 @@ typedef struct app_flag {
 #define O(f) offsetof(app_opts, f)
 #define GEN (VERB_RUN | VERB_CHAT)
 #define SUM (VERB_SUMMARIZE | VERB_EVAL_SUMMARY)
-#define MODEL_VERBS (VERB_RUN | VERB_CHAT | VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_BENCH | SUM)
+#define MODEL_VERBS                                                                            \
+    (VERB_RUN | VERB_CHAT | VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_BENCH | SUM)
 #define CTX_VERBS (VERB_RUN | VERB_CHAT | VERB_PERPLEXITY | VERB_BENCH | SUM)
 
 static const app_flag FLAGS[] = {

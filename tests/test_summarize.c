@@ -122,7 +122,8 @@ static void test_chunk_long_turns(void) {
     char *s = malloc(20000);
     size_t o = 0;
     o += (size_t)sprintf(s + o, "Alice: Bonjour.\nBob: ");
-    for (int i = 0; i < 60; i++) o += (size_t)sprintf(s + o, "Phrase numéro %d du long tour ! ", i);
+    for (int i = 0; i < 60; i++)
+        o += (size_t)sprintf(s + o, "Phrase numéro %d du long tour ! ", i);
     o += (size_t)sprintf(s + o, "Fin.\nCarla: ");
     for (int i = 0; i < 200; i++) o += (size_t)sprintf(s + o, "mot%d ", i);
     o += (size_t)sprintf(s + o, "\nDavid: ");
@@ -218,7 +219,8 @@ static void test_prompts(void) {
     snprintf(path, sizeof path, "%s/minutes_map.txt", dir);
     write_file(path, "Résume la partie {{PART}} : {{TRANSCRIPT}}");
     CHECK(l4a_prompts_load(&p, dir) == L4A_OK);
-    CHECK(p.text[L4A_PROMPT_MAP] && !strcmp(p.text[L4A_PROMPT_MAP], "Résume la partie {{PART}} : {{TRANSCRIPT}}"));
+    CHECK(p.text[L4A_PROMPT_MAP] &&
+          !strcmp(p.text[L4A_PROMPT_MAP], "Résume la partie {{PART}} : {{TRANSCRIPT}}"));
     CHECK(p.text[L4A_PROMPT_SINGLE] && strstr(p.text[L4A_PROMPT_SINGLE], "{{TRANSCRIPT}}"));
     l4a_prompts_free(&p);
     write_file(path, "Résume {{TRANSCRIPTION}}");          /* unknown placeholder */
@@ -256,7 +258,8 @@ static void test_validate(void) {
         {"{\"title\":\"\",\"participants\":[],\"summary\":\"s\",\"topics\":[],\"decisions\":[],"
          "\"action_items\":[],\"open_questions\":[]}", "title"},
         {"{\"title\":\"t\",\"participants\":[],\"summary\":\"s\",\"topics\":[],\"decisions\":[],"
-         "\"action_items\":[{\"owner\":\"a\",\"action\":\"b\"}],\"open_questions\":[]}", "deadline"},
+         "\"action_items\":[{\"owner\":\"a\",\"action\":\"b\"}],\"open_questions\":[]}",
+         "deadline"},
         {"{\"title\":\"t\",\"participants\":[],\"summary\":\"s\",\"topics\":[],\"decisions\":[],"
          "\"action_items\":[{\"owner\":\"a\",\"action\":\"b\",\"deadline\":3}],"
          "\"open_questions\":[]}", "deadline"},
@@ -384,7 +387,8 @@ static void test_errors(const l4a_model *m) {
     for (size_t i = 0; i < 4; i++) {
         l4a_status st = l4a_meeting_summarize(m, not_transcripts[i], strlen(not_transcripts[i]),
                                               NULL, &json, &md);
-        CHECK_MSG(st == L4A_ERR_FORMAT && json == NULL && md == NULL, "input %zu: status %d", i, st);
+        CHECK_MSG(st == L4A_ERR_FORMAT && json == NULL && md == NULL, "input %zu: status %d", i,
+                  st);
         CHECK(strstr(l4a_last_error(), "transcript") != NULL);
     }
     if (!m) return;

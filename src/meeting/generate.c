@@ -129,7 +129,10 @@ l4a_status l4a_gen_json(l4a_gen *g, const char *system, const char *user, const 
         l4a_sampler_accept(g->smp, tok);
         n_gen++;
         int32_t k = l4a_token_to_piece(g->m, tok, piece, sizeof piece, false);
-        if (k < 0) { st = l4a_fail(L4A_ERR_INTERNAL, "summarize: token %d has no text", tok); break; }
+        if (k < 0) {
+            st = l4a_fail(L4A_ERR_INTERNAL, "summarize: token %d has no text", tok);
+            break;
+        }
         if (len + (size_t)k + 1 > cap) {
             char *nb = l4a_realloc(text, cap * 2);
             if (!nb) { st = l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory"); break; }

@@ -124,7 +124,12 @@ static cJSON *str_array(const cJSON *src, int max_items, int max_len) {
         cJSON_ArrayForEach(w, a) if (!strcmp(w->valuestring, s)) dup = true;
         if (!dup) {
             cJSON *item = cJSON_CreateString(s);
-            if (!item || !cJSON_AddItemToArray(a, item)) { cJSON_Delete(item); l4a_free(s); cJSON_Delete(a); return NULL; }
+            if (!item || !cJSON_AddItemToArray(a, item)) {
+                cJSON_Delete(item);
+                l4a_free(s);
+                cJSON_Delete(a);
+                return NULL;
+            }
             n++;
         }
         l4a_free(s);

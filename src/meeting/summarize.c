@@ -39,7 +39,10 @@ int32_t l4a_sum_count(const char *text, size_t len, void *user) {
     l4a_sum_run *r = user;
     if (len + 8 > r->tokcap) {
         size_t nc = len + 8 > 2 * r->tokcap ? len + 8 : 2 * r->tokcap;
-        if (nc > INT32_MAX) { l4a_fail(L4A_ERR_INVALID_ARG, "summarize: text too long"); return -1; }
+        if (nc > INT32_MAX) {
+            l4a_fail(L4A_ERR_INVALID_ARG, "summarize: text too long");
+            return -1;
+        }
         l4a_token *nb = l4a_realloc(r->tokbuf, nc * sizeof *nb);
         if (!nb) { l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory"); return -1; }
         r->tokbuf = nb;
