@@ -9,6 +9,8 @@
  *     a document cut at every byte, normalisation of oversized documents (the bounds of
  *     minutes_fix.c agree with the schema files), Markdown against a hand-written golden;
  *   - errors: not a transcript, a context too small for the prompts;
+ *   - every sample of tests/data/transcripts (all formats) summarised by smollm2-135m into
+ *     minutes that validate; every malformed sample refused;
  *   - end to end with the real default model (qwen2.5-1.5b-instruct) on a synthetic meeting
  *     of about 3,200 tokens (tests/data/meeting_long_fr.txt, scripts/make_meeting.py) with a
  *     1,024-token context: map-reduce runs, the JSON validates, and the facts planted at the
@@ -415,6 +417,48 @@ static void test_errors(const l4a_model *m) {
     rmdir(dir);
 }
 
+/* Every sample transcript of tests/data/transcripts (every format) gives minutes that validate,
+ * with smollm2-135m (fast; its content is not judged) and a 128-token output budget, so that
+ * cut documents (closed by minutes_fix.c) are exercised on real output too; every bad_* file
+ * is refused as not a transcript. */
+static void test_all_formats(const l4a_model *small) {
+    if (!small) return;
+    const char *dir = l4a_test_path("data/transcripts");
+    DIR *d = opendir(dir);
+    CHECK(d != NULL);
+    struct dirent *e;
+    int good = 0, badn = 0;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        size_t len;
+        char *text = l4a_test_read_file(p, &len);
+        CHECK(text != NULL);
+        if (!text) continue;
+        l4a_summary_params sp = l4a_summary_default_params();
+        sp.n_ctx = 1024;
+        sp.max_output_tokens = 128;
+        char *json = NULL, *md = NULL;
+        l4a_status st = l4a_meeting_summarize(small, text, len, &sp, &json, &md);
+        if (!strncmp(e->d_name, "bad_", 4)) {
+            CHECK_MSG(st == L4A_ERR_FORMAT && !json, "%s: accepted (status %d)", e->d_name, st);
+            badn++;
+        } else {
+            CHECK_MSG(st == L4A_OK, "%s: %s", e->d_name, l4a_last_error());
+            CHECK_MSG(json && l4a_minutes_validate(json, strlen(json), false) == L4A_OK,
+                      "%s: %s", e->d_name, l4a_last_error());
+            CHECK(md && strstr(md, "## "));
+            good++;
+        }
+        l4a_free(json);
+        l4a_free(md);
+        free(text);
+    }
+    if (d) closedir(d);
+    CHECK_MSG(good >= 15 && badn >= 20, "%d good and %d bad samples", good, badn);
+}
+
 static void progress(const char *stage, int32_t done, int32_t total, void *user) {
     int *n = user;
     (*n)++;
@@ -476,6 +520,11 @@ int main(void) {
     if (path) CHECK(l4a_model_load(path, l4a_model_default_params(), &m) == L4A_OK);
     test_chunk_real_tokens(m);
     test_errors(m);
+    l4a_model *small = NULL;
+    const char *spath = fast ? path : l4a_test_model("smollm2-135m");
+    if (spath) CHECK(l4a_model_load(spath, l4a_model_default_params(), &small) == L4A_OK);
+    test_all_formats(small);
+    if (small != m) l4a_model_free(small);
     test_end_to_end(m, fast);
     l4a_model_free(m);
     return l4a_test_summary("test_summarize");
