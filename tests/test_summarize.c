@@ -17,6 +17,9 @@
  *     beginning, the middle and the end are in the minutes. About 5 minutes on 2 idle cores.
  *     Under sanitizers (L4A_TEST_FAST) the same run uses smollm2-135m and checks the mechanics
  *     and validity only (a 135M model does not keep facts reliably).
+ * L4A_TEST_THREADS=N sets the threads of the model runs (default 0: one per physical core);
+ * on a loaded machine 1 is up to 10x faster (the pool's barriers wait for descheduled
+ * threads).
  */
 #include "harness.h"
 #include "meeting/summary.h"
@@ -417,6 +420,11 @@ static void test_errors(const l4a_model *m) {
     rmdir(dir);
 }
 
+static int32_t test_threads(void) {
+    const char *e = getenv("L4A_TEST_THREADS");
+    return e ? atoi(e) : 0;
+}
+
 /* Every sample transcript of tests/data/transcripts (every format) gives minutes that validate,
  * with smollm2-135m (fast; its content is not judged) and a 128-token output budget, so that
  * cut documents (closed by minutes_fix.c) are exercised on real output too; every bad_* file
@@ -439,6 +447,7 @@ static void test_all_formats(const l4a_model *small) {
         l4a_summary_params sp = l4a_summary_default_params();
         sp.n_ctx = 1024;
         sp.max_output_tokens = 128;
+        sp.n_threads = test_threads();
         char *json = NULL, *md = NULL;
         l4a_status st = l4a_meeting_summarize(small, text, len, &sp, &json, &md);
         if (!strncmp(e->d_name, "bad_", 4)) {
@@ -476,6 +485,7 @@ static void test_end_to_end(const l4a_model *m, bool fast) {
     l4a_summary_stats st;
     int calls = 0;
     p.n_ctx = 1024;
+    p.n_threads = test_threads();
     p.stats = &st;
     p.progress = progress;
     p.progress_user = &calls;

@@ -5,6 +5,7 @@
 # has every field of the schema with the right types (jq), names the participants, the
 # decision (14 mars) and the action's deadline (7 mars); and the Markdown written with -o has
 # its sections. About 2 x 1 min on 2 idle cores (the sample is ~400 tokens: one pass).
+# L4A_TEST_THREADS=N sets -t (default 0: one thread per physical core).
 name=summarize
 . "$(dirname "$0")/lib.sh"
 need jq
@@ -30,7 +31,7 @@ err=$("$BIN" summarize -m qwen2.5-1.5b-instruct --prompts "$tmp" -c 128 "$tmp/t.
 [ $? -eq 1 ] && echo "$err" | grep -q "at least" && ok || bad "tiny context: $err"
 
 # the sample meeting, JSON
-json=$("$BIN" summarize -m qwen2.5-1.5b-instruct --json data/samples/reunion_equipe_produit.txt \
+json=$("$BIN" summarize -m qwen2.5-1.5b-instruct -t "${L4A_TEST_THREADS:-0}" --json data/samples/reunion_equipe_produit.txt \
        2>"$tmp/err"); rc=$?
 [ $rc -eq 0 ] && ok || { bad "sample --json: exit $rc"; cat "$tmp/err" >&2; }
 grep -q "summarize: final  1/1" "$tmp/err" && ok || bad "no progress on stderr"
@@ -51,7 +52,7 @@ for w in "Claire Martin" "Julien Petit" "Sophie Bernard" "14 mars" "7 mars"; do
 done
 
 # the sample meeting, Markdown to a file
-"$BIN" summarize -m qwen2.5-1.5b-instruct data/samples/reunion_equipe_produit.txt \
+"$BIN" summarize -m qwen2.5-1.5b-instruct -t "${L4A_TEST_THREADS:-0}" data/samples/reunion_equipe_produit.txt \
     -o "$tmp/min.md" 2>/dev/null; rc=$?
 [ $rc -eq 0 ] && ok || bad "sample -o: exit $rc"
 for h in "^# " "^## Résumé" "^## Décisions" "^## Actions" "^| Responsable | Action | Échéance |"; do
