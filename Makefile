@@ -34,7 +34,10 @@ APP_SRC  := $(shell find apps -name '*.c' | sort)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTLIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# Data embedded into the library (prompts, schemas): tools/embed writes $(BUILD)/gen/embedded.c.
+EMBED_DATA := $(sort $(wildcard data/prompts/*.txt)) $(sort $(wildcard data/schemas/*.json))
+GEN_OBJ  := $(BUILD)/obj/gen/embedded.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_OBJ)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -47,6 +50,18 @@ cli: $(BUILD)/llm4all
 tests: $(TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 $(WARN) -o $@ $<
+
+$(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(EMBED_DATA)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ $(EMBED_DATA)
+
+$(GEN_OBJ): $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
@@ -84,11 +99,17 @@ FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc $(FUZZ_SAN)
 # The SIMD kernels are no parsers (the SAN=1 suite checks them) and clang takes many minutes to
 # instrument their intrinsics: coverage only for them.
 build-fuzz/obj/src/kernels/arch/%.o: FUZZ_SAN = -fsanitize=fuzzer-no-link
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o) build-fuzz/obj/gen/embedded.o
 fuzz: $(FUZZ_BIN)
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+build-fuzz/gen/embedded.c: $(BUILD)/tools/embed $(EMBED_DATA)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ $(EMBED_DATA)
+build-fuzz/obj/gen/embedded.o: build-fuzz/gen/embedded.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
 build-fuzz/libllm4all-fuzz.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -30,6 +30,8 @@ enum {
     VERB_BENCH = 1 << 6,
     VERB_CONVERT = 1 << 7,
     VERB_SERVE = 1 << 8,
+    VERB_SUMMARIZE = 1 << 9,
+    VERB_EVAL_SUMMARY = 1 << 10,
 };
 
 #define APP_MAX_STOPS 16
@@ -40,7 +42,6 @@ typedef struct app_opts {
     const char *model;          /* -m: path or known name */
     const char *prompt;         /* -p */
     const char *file;           /* -f */
-    const char *output;         /* -o: convert's output file */
     const char *type;           /* --type: convert's weight type */
     const char *system;         /* --system */
     int32_t n_predict;          /* -n: tokens to generate, -1 = until end of generation */
@@ -55,6 +56,13 @@ typedef struct app_opts {
     int kv_type;                /* --cache-type: an l4a_kv_type */
     const char *stops[APP_MAX_STOPS];
     int n_stops;
+    const char *output;         /* -o: output file (convert, summarize) or folder (eval-summary) */
+    const char *format;         /* --format: transcript format name */
+    const char *prompts;        /* --prompts: prompt folder */
+    const char *language;       /* --lang */
+    int32_t limit;              /* --limit: eval-summary segments, -1 = all */
+    int32_t max_out;            /* --max-output: summarize output tokens */
+    bool baseline_only;         /* --baseline-only */
     bool no_mmap, verbose, json, chat, meta, ids, no_special, no_bos, list, verify;
     /* serve */
     const char *host, *api_key, *api_key_file, *alias, *allow_origin;
@@ -140,7 +148,8 @@ double app_now(void);
 
 /* Verbs: their descriptions (for help) and entry points (argv[0] is the verb). */
 extern const app_verb app_verb_run, app_verb_chat, app_verb_info, app_verb_tokenize,
-    app_verb_perplexity, app_verb_pull, app_verb_bench, app_verb_convert, app_verb_serve;
+    app_verb_perplexity, app_verb_pull, app_verb_bench, app_verb_convert, app_verb_serve,
+    app_verb_summarize, app_verb_eval_summary;
 int app_cmd_convert(int argc, char **argv);
 int app_cmd_run(int argc, char **argv);
 int app_cmd_chat(int argc, char **argv);
@@ -150,5 +159,7 @@ int app_cmd_perplexity(int argc, char **argv);
 int app_cmd_pull(int argc, char **argv);
 int app_cmd_bench(int argc, char **argv);
 int app_cmd_serve(int argc, char **argv);
+int app_cmd_summarize(int argc, char **argv);
+int app_cmd_eval_summary(int argc, char **argv);
 
 #endif

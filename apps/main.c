@@ -23,6 +23,8 @@ static const verb_entry VERBS[] = {
     {&app_verb_bench, app_cmd_bench},
     {&app_verb_convert, app_cmd_convert},
     {&app_verb_serve, app_cmd_serve},
+    {&app_verb_summarize, app_cmd_summarize},
+    {&app_verb_eval_summary, app_cmd_eval_summary},
 };
 #define N_VERBS (sizeof VERBS / sizeof VERBS[0])
 
@@ -30,7 +32,7 @@ static void print_help(FILE *out) {
     fprintf(out, "usage: llm4all VERB [options]\n\n"
                  "Run open language models (GGUF files) on the CPU.\n\nverbs:\n");
     for (size_t i = 0; i < N_VERBS; i++)
-        fprintf(out, "  %-12s %s\n", VERBS[i].verb->name, VERBS[i].verb->summary);
+        fprintf(out, "  %-13s %s\n", VERBS[i].verb->name, VERBS[i].verb->summary);
     fprintf(out, "\n`llm4all VERB --help` shows the options of a verb.\n"
                  "  -h, --help      show this help\n"
                  "  --version       print the version\n\n"

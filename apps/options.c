@@ -29,15 +29,18 @@ typedef struct app_flag {
 
 #define O(f) offsetof(app_opts, f)
 #define GEN (VERB_RUN | VERB_CHAT)
+#define SUM (VERB_SUMMARIZE | VERB_EVAL_SUMMARY)
 #define MODEL_VERBS (VERB_RUN | VERB_CHAT | VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_BENCH | \
-                     VERB_SERVE)
-#define CTX_VERBS (VERB_RUN | VERB_CHAT | VERB_PERPLEXITY | VERB_BENCH | VERB_SERVE)
+                     VERB_SERVE | SUM)
+#define CTX_VERBS (VERB_RUN | VERB_CHAT | VERB_PERPLEXITY | VERB_BENCH | VERB_SERVE | SUM)
 
 static const app_flag FLAGS[] = {
     {"-m", "--model", ARG_STR, O(model), 0, 0, MODEL_VERBS, "MODEL",
      "GGUF file or Hugging Face model folder, or a known name (see `llm4all pull --list`), "
      "pulled on first use"},
-    {"-o", "--output", ARG_STR, O(output), 0, 0, VERB_CONVERT, "FILE", "the GGUF file to write"},
+    {"-o", "--output", ARG_STR, O(output), 0, 0, VERB_CONVERT | SUM, "PATH",
+     "convert: the GGUF file to write; summarize: write the minutes to PATH (default stdout); "
+     "eval-summary: a folder for each segment's minutes"},
     {NULL, "--type", ARG_STR, O(type), 0, 0, VERB_CONVERT, "TYPE",
      "weight type: f32, f16, bf16, q8_0, q4_0 or q4_k (default f16)"},
     {"-p", "--prompt", ARG_STR, O(prompt), 0, 0, VERB_RUN | VERB_TOKENIZE | VERB_BENCH, "TEXT",
@@ -55,10 +58,10 @@ static const app_flag FLAGS[] = {
      "threads (0: one per physical core; default 0)"},
     {NULL, "--cache-type", ARG_KV, O(kv_type), 0, 0, CTX_VERBS, "TYPE",
      "KV cache type: f16, f32 or q8_0 (default f16)"},
-    {"-s", "--seed", ARG_I64, O(seed), -1, 9007199254740992.0, GEN, "N",
+    {"-s", "--seed", ARG_I64, O(seed), -1, 9007199254740992.0, GEN | SUM, "N",
      "random seed (-1: from the clock; default 12648430)"},
-    {NULL, "--temp", ARG_F32, O(sp.temperature), 0, 100, GEN, "T",
-     "temperature; 0 = greedy (default 0.8)"},
+    {NULL, "--temp", ARG_F32, O(sp.temperature), 0, 100, GEN | SUM, "T",
+     "temperature; 0 = greedy (default 0.8; summarize: 0)"},
     {NULL, "--top-k", ARG_I32, O(sp.top_k), 0, 1 << 30, GEN, "N", "top-k, 0 = off (default 40)"},
     {NULL, "--top-p", ARG_F32, O(sp.top_p), 0, 1, GEN, "P", "top-p, 1 = off (default 0.95)"},
     {NULL, "--min-p", ARG_F32, O(sp.min_p), 0, 1, GEN, "P", "min-p, 0 = off (default 0.05)"},
@@ -79,8 +82,8 @@ static const app_flag FLAGS[] = {
     {NULL, "--no-mmap", ARG_BOOL, O(no_mmap), 0, 0, MODEL_VERBS, NULL,
      "read the weights into memory instead of mapping the file"},
     {NULL, "--json", ARG_BOOL, O(json), 0, 0,
-     VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_PULL | VERB_BENCH, NULL,
-     "print JSON on stdout"},
+     VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_PULL | VERB_BENCH | SUM, NULL,
+     "print JSON on stdout (summarize: the minutes as JSON instead of Markdown)"},
     {"-r", "--repetitions", ARG_I32, O(reps), 1, 1000, VERB_BENCH, "R",
      "repetitions of each test (default 5)"},
     {NULL, "--meta", ARG_BOOL, O(meta), 0, 0, VERB_INFO, NULL, "list every metadata key"},
@@ -120,6 +123,19 @@ static const app_flag FLAGS[] = {
      "also accept browser requests from ORIGIN (e.g. https://app.example)"},
     {NULL, "--log-level", ARG_I32, O(log_level), 0, 3, VERB_SERVE, "N",
      "0 errors, 1 warnings, 2 info and access log, 3 debug (default 2; -v = 3)"},
+    {NULL, "--format", ARG_STR, O(format), 0, 0, VERB_SUMMARIZE, "FMT",
+     "transcript format: auto, plain, srt, vtt or json (default auto)"},
+    {NULL, "--prompts", ARG_STR, O(prompts), 0, 0, SUM, "DIR",
+     "read the prompt templates from DIR (files named as in data/prompts/; missing ones: the "
+     "built-in ones)"},
+    {NULL, "--lang", ARG_STR, O(language), 0, 0, SUM, "LANG",
+     "language of the minutes: fr or en (default fr)"},
+    {NULL, "--max-output", ARG_I32, O(max_out), 64, 1 << 20, SUM, "N",
+     "tokens of the final minutes at most (default 1024; less when the context is small)"},
+    {NULL, "--limit", ARG_I32, O(limit), -1, 1 << 20, VERB_EVAL_SUMMARY, "N",
+     "evaluate the N shortest segments only (-1: all; default -1)"},
+    {NULL, "--baseline-only", ARG_BOOL, O(baseline_only), 0, 0, VERB_EVAL_SUMMARY, NULL,
+     "score only the extractive baseline (no model run)"},
     {"-v", "--verbose", ARG_BOOL, O(verbose), 0, 0, MODEL_VERBS | VERB_PULL, NULL,
      "print library log messages down to debug level"},
 };
@@ -144,6 +160,8 @@ static void defaults(app_opts *o) {
     o->max_tokens = sp.max_tokens;
     o->timeout_s = sp.timeout_s;
     o->log_level = sp.log_level;
+    o->limit = -1;
+    o->max_out = 1024;
 }
 
 void app_usage_error(const app_verb *verb, const char *fmt, ...) {
@@ -217,9 +235,18 @@ static const app_flag *find_flag(const char *arg, size_t len) {
     return NULL;
 }
 
+/* -v: library messages down to debug level on stderr (l4a_log_set with a NULL function keeps
+ * the default WARN level, so a function is needed). */
+static void log_stderr(l4a_log_level level, const char *msg, void *user) {
+    static const char *const names[] = {"error", "warning", "info", "debug"};
+    (void)user;
+    fprintf(stderr, "llm4all: %s: %s\n", names[level <= L4A_LOG_DEBUG ? level : 3], msg);
+}
+
 void app_parse(int argc, char **argv, const app_verb *verb, app_opts *o) {
     defaults(o);
     if (verb->bit == VERB_PERPLEXITY) o->n_ctx = 512;
+    if (verb->bit & (VERB_SUMMARIZE | VERB_EVAL_SUMMARY)) o->sp.temperature = 0.0f;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -252,5 +279,5 @@ void app_parse(int argc, char **argv, const app_verb *verb, app_opts *o) {
     if (o->prompt && o->file) app_usage_error(verb, "give the text with -p or -f, not both");
     if (o->system && verb->bit == VERB_RUN && !o->chat)
         app_usage_error(verb, "--system needs --chat");
-    if (o->verbose) l4a_log_set(NULL, NULL, L4A_LOG_DEBUG);
+    if (o->verbose) l4a_log_set(log_stderr, NULL, L4A_LOG_DEBUG);
 }

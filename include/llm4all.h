@@ -351,6 +351,197 @@ L4A_API l4a_status l4a_server_run(l4a_server *s);
 /* Ask l4a_server_run to return. Async-signal-safe (a SIGTERM handler may call it). */
 L4A_API void l4a_server_stop(l4a_server *s);
 L4A_API void l4a_server_free(l4a_server *s);
+/* ---------------------------------------------------------------- meeting transcripts
+ *
+ * Transcripts as speech tools write them, parsed into an ordered list of speaker turns: plain
+ * "Speaker: text" lines (with or without timestamps), SubRip (SRT), WebVTT, and ASR JSON
+ * (Whisper, whisperX, whisper.cpp, LinTO). docs/transcripts.md lists every accepted layout.
+ * Input: UTF-8 (a BOM is skipped), LF/CRLF/CR, at most L4A_TRANSCRIPT_MAX_BYTES bytes, lines
+ * (plain, SRT, VTT) of at most L4A_TRANSCRIPT_MAX_LINE bytes. Turn text is normalised (no
+ * leading/trailing or repeated white space, no line break); empty turns are dropped.
+ */
+
+#define L4A_TRANSCRIPT_MAX_BYTES ((size_t)64 << 20)  /* 64 MiB: longer inputs are refused */
+#define L4A_TRANSCRIPT_MAX_LINE ((size_t)1 << 20)    /* 1 MiB per line (not JSON) */
+
+typedef enum l4a_transcript_format {
+    L4A_TRANSCRIPT_AUTO = 0,    /* detect (see l4a_transcript_detect) */
+    L4A_TRANSCRIPT_PLAIN,       /* "Speaker: text" lines, or prose paragraphs */
+    L4A_TRANSCRIPT_SRT,         /* SubRip */
+    L4A_TRANSCRIPT_VTT,         /* WebVTT */
+    L4A_TRANSCRIPT_JSON,        /* segments: Whisper, whisperX, whisper.cpp, LinTO, array */
+} l4a_transcript_format;
+
+/* Flags for l4a_transcript_parse_ex. */
+enum {
+    /* Join consecutive turns of the same known speaker into one (SRT and VTT split sentences
+     * across cues). Turns of an unknown speaker are never joined. */
+    L4A_TRANSCRIPT_MERGE_SPEAKERS = 1u << 0,
+    /* Replace each invalid UTF-8 sequence by U+FFFD instead of failing. */
+    L4A_TRANSCRIPT_REPLACE_INVALID_UTF8 = 1u << 1,
+};
+
+typedef struct l4a_transcript l4a_transcript;
+
+/* One speaker turn. Pointers are owned by the transcript and valid until it is freed. */
+typedef struct l4a_transcript_turn {
+    const char *speaker;    /* "" when unknown */
+    int32_t speaker_id;     /* index into the speaker list, -1 when unknown */
+    double start_s, end_s;  /* seconds, -1 when unknown */
+    const char *text;       /* normalised, never empty */
+    size_t text_len;        /* bytes, without the NUL */
+} l4a_transcript_turn;
+
+/* Parse len bytes of data (need not be NUL-terminated; not kept) as fmt, or detect the format
+ * when fmt is L4A_TRANSCRIPT_AUTO. On success *out owns a transcript of at least one turn.
+ * Errors (message in l4a_last_error(), prefixed "transcript: <format>: "): L4A_ERR_FORMAT for
+ * input that is not a transcript of that format (the message names the line, byte offset or
+ * JSON segment index), L4A_ERR_INVALID_ARG for a NULL pointer or an unknown format,
+ * L4A_ERR_NOMEM. *out is NULL on error. Thread-safe: no state is shared, except that cJSON
+ * notes its last syntax error in a global that nothing reads. JSON takes up to ~10 bytes of
+ * memory per input byte while parsing (the cJSON tree); the other formats about 2. */
+L4A_API l4a_status l4a_transcript_parse(const char *data, size_t len, l4a_transcript_format fmt,
+                                        l4a_transcript **out);
+/* The same with flags (L4A_TRANSCRIPT_MERGE_SPEAKERS, L4A_TRANSCRIPT_REPLACE_INVALID_UTF8). */
+L4A_API l4a_status l4a_transcript_parse_ex(const char *data, size_t len, l4a_transcript_format fmt,
+                                           unsigned flags, l4a_transcript **out);
+/* Freeing NULL is a no-op. */
+L4A_API void l4a_transcript_free(l4a_transcript *t);
+
+/* The format a buffer would be parsed as under AUTO (after the BOM, leading blank lines):
+ * JSON when it starts with '{', or '[' followed by '{' or ']'; VTT when it starts with
+ * "WEBVTT"; SRT when the first line is a cue number followed by a timing line, or a timing
+ * line; PLAIN otherwise. Never fails; content is not validated. */
+L4A_API l4a_transcript_format l4a_transcript_detect(const char *data, size_t len);
+/* "auto", "plain", "srt", "vtt", "json"; "unknown" for other values. */
+L4A_API const char *l4a_transcript_format_name(l4a_transcript_format fmt);
+/* The inverse, for command lines: also accepts "txt", "webvtt"; returns false if unknown. */
+L4A_API bool l4a_transcript_format_from_name(const char *name, l4a_transcript_format *out);
+
+/* Accessors. Out-of-range indices give NULL / L4A_ERR_INVALID_ARG. */
+L4A_API l4a_transcript_format l4a_transcript_format_of(const l4a_transcript *t);  /* as parsed */
+L4A_API int32_t l4a_transcript_n_turns(const l4a_transcript *t);
+L4A_API l4a_status l4a_transcript_get_turn(const l4a_transcript *t, int32_t i,
+                                           l4a_transcript_turn *out);
+/* Speakers, in order of first appearance; the unknown speaker is not listed. */
+L4A_API int32_t l4a_transcript_n_speakers(const l4a_transcript *t);
+L4A_API const char *l4a_transcript_speaker(const l4a_transcript *t, int32_t i);
+/* True when some turn starts before an earlier turn ends, or before an earlier turn starts
+ * (overlapping speech or unordered times; turns split from one cue do not count). */
+L4A_API bool l4a_transcript_times_overlap(const l4a_transcript *t);
+/* True when at least one turn has a known start time. */
+L4A_API bool l4a_transcript_has_times(const l4a_transcript *t);
+/* Number of invalid UTF-8 sequences replaced by U+FFFD (0 unless the flag was given). */
+L4A_API int64_t l4a_transcript_n_replaced(const l4a_transcript *t);
+
+/* Render as one line per turn, "Speaker: text\n" ("text\n" for an unknown speaker), for
+ * prompts. Returns the length in bytes (without the NUL) and writes it with a NUL when
+ * size > length; otherwise returns -length and leaves buf unspecified. Parsing the result as
+ * PLAIN gives back the same turns when every speaker is known and is a valid label (see
+ * docs/transcripts.md); an unknown-speaker turn reads back as a continuation. */
+L4A_API int64_t l4a_transcript_render(const l4a_transcript *t, char *buf, size_t size);
+
+
+/* ---------------------------------------------------------------- meeting minutes
+ *
+ * Minutes of a meeting from its transcript, of any length (docs/summarize.md): one pass when
+ * the transcript, the prompt and the output fit the context; otherwise map-reduce over chunks
+ * cut at speaker turns (a turn longer than a chunk is cut at sentence ends), each chunk
+ * summarised into partial minutes, the partials merged (hierarchically when they do not fit
+ * together). Every generated document is constrained to the minutes JSON Schema
+ * (data/schemas/meeting_minutes.json, embedded in the library) while sampling. The French
+ * prompts are embedded too (data/prompts/), and may be overridden from a folder.
+ */
+
+/* Progress: stage is "plan", "map", "reduce" or "final"; done of total steps of that stage. */
+typedef void (*l4a_summary_progress_fn)(const char *stage, int32_t done, int32_t total,
+                                        void *user);
+
+/* Figures of one run (filled when params.stats is not NULL). */
+typedef struct l4a_summary_stats {
+    int32_t n_ctx;              /* context used */
+    int32_t transcript_tokens;  /* tokens of the rendered transcript */
+    int32_t n_chunks;           /* 1 for a single pass */
+    int32_t chunk_budget;       /* transcript tokens allowed per chunk (0 for a single pass) */
+    int32_t n_reduce_levels;    /* 0 for a single pass, 1 for one merge of all partials ... */
+    int32_t n_generations;      /* documents generated (chunks, merges, final) */
+    int32_t n_truncated;        /* of those, cut at their token budget and closed */
+    int64_t prompt_tokens;      /* tokens evaluated (after prefix reuse) */
+    int64_t generated_tokens;
+    double seconds;
+} l4a_summary_stats;
+
+typedef struct l4a_summary_params {
+    int32_t n_ctx;              /* context tokens; 0 = min(model's training context, 4096) */
+    int32_t n_threads;          /* 0 = physical cores */
+    int32_t n_batch;            /* tokens per forward pass when reading a prompt (default 512) */
+    float temperature;          /* 0 = greedy (default) */
+    uint64_t seed;              /* for temperature > 0 */
+    int32_t max_output_tokens;  /* tokens of the final minutes (default 1024; lowered to fit
+                                   the context, see docs/summarize.md) */
+    int32_t chunk_tokens;       /* 0: from the context (default); > 0: at most this many
+                                   transcript tokens per chunk (smaller chunks, for tests) */
+    l4a_transcript_format format;   /* of the text given to l4a_meeting_summarize (AUTO) */
+    const char *prompts_dir;    /* NULL: the embedded prompts; else files of this folder named
+                                   as in data/prompts/ replace them (missing ones: embedded) */
+    const char *language;       /* language of the minutes, "fr" (default) or "en" */
+    l4a_summary_progress_fn progress;   /* NULL: none */
+    void *progress_user;
+    l4a_summary_stats *stats;   /* NULL or filled at the end (also on error, as far as run) */
+} l4a_summary_params;
+
+L4A_API l4a_summary_params l4a_summary_default_params(void);
+
+/* Minutes of a transcript (len bytes in the format p->format, see the transcript section).
+ * On success *minutes_json (valid against data/schemas/meeting_minutes.json) and, when
+ * minutes_md is not NULL, *minutes_md (Markdown rendered from it) are NUL-terminated strings
+ * to free with l4a_free. p NULL: defaults. Errors: L4A_ERR_FORMAT for text that is not a
+ * transcript (message names the line), L4A_ERR_INVALID_ARG (bad params, a context too small
+ * for the prompts: the message says the least that works), L4A_ERR_IO / L4A_ERR_FORMAT for a
+ * prompts folder that cannot be read or a prompt with an unknown placeholder, L4A_ERR_NOMEM.
+ * Runs on the calling thread (plus p->n_threads workers); the model may be shared. */
+L4A_API l4a_status l4a_meeting_summarize(const l4a_model *m, const char *transcript, size_t len,
+                                         const l4a_summary_params *p, char **minutes_json,
+                                         char **minutes_md);
+/* The same from a parsed transcript (p->format is not used). */
+L4A_API l4a_status l4a_meeting_summarize_transcript(const l4a_model *m, const l4a_transcript *t,
+                                                    const l4a_summary_params *p,
+                                                    char **minutes_json, char **minutes_md);
+
+/* Check that len bytes of JSON are minutes valid against the schema's structure (required
+ * fields, types, bounds). partial: the partial-minutes schema of the map step instead. Returns
+ * L4A_OK, or L4A_ERR_FORMAT with a message naming the field. Independent of the sampler. */
+L4A_API l4a_status l4a_minutes_validate(const char *json, size_t len, bool partial);
+
+/* Markdown from minutes JSON (valid as above) for language "fr" or "en" (NULL: "fr"):
+ * title, participants, summary, topics by theme, decisions, action items as a table, open
+ * questions. *md to free with l4a_free. L4A_ERR_FORMAT when the JSON is not valid minutes. */
+L4A_API l4a_status l4a_minutes_to_markdown(const char *json, size_t len, const char *language,
+                                           char **md);
+
+/* Release memory the library handed out (minutes strings). NULL is a no-op. */
+L4A_API void l4a_free(void *p);
+
+/* ---------------------------------------------------------------- evaluation
+ *
+ * ROUGE (Lin 2004) F1 between a candidate and a reference text, with French-aware
+ * tokenisation: text lower-cased (Unicode), split on every character that is not a letter or
+ * a digit (so elisions split: "l'école" -> "l" "école", "qu'il" -> "qu" "il", with ' or ’);
+ * accented letters are letters. No stemming, no stop words. ROUGE-N: clipped n-gram overlap;
+ * ROUGE-L: longest common subsequence of the whole token sequences (rouge-score's "rougeL").
+ */
+typedef struct l4a_rouge_scores {
+    double r1_p, r1_r, r1_f;    /* ROUGE-1 precision, recall, F1 */
+    double r2_p, r2_r, r2_f;
+    double rl_p, rl_r, rl_f;
+} l4a_rouge_scores;
+
+/* Scores of cand against ref (NUL-terminated UTF-8; invalid bytes count as separators).
+ * A side with no token gives zeros. Errors: L4A_ERR_INVALID_ARG, L4A_ERR_NOMEM. */
+L4A_API l4a_status l4a_rouge(const char *cand, const char *ref, l4a_rouge_scores *out);
+/* The tokens of text, as the scores see them, separated by single spaces: *out to free with
+ * l4a_free (for checks and for reference implementations fed the same tokens). */
+L4A_API l4a_status l4a_rouge_tokens(const char *text, char **out);
 
 /* ---------------------------------------------------------------- system */
 

@@ -5,8 +5,8 @@
  * every accepted layout, the speaker-label rule and the limits, with examples.
  *
  * What it is not: no summarising, no audio, no diarisation; times are kept as given (never
- * re-sorted or repaired). Internal for now (prefix l4a_, not in include/llm4all.h); the first
- * half of this header is the future public API, the second half is shared by the parsers.
+ * re-sorted or repaired). The public half of the API is in include/llm4all.h; this header
+ * adds the limits and what the parsers share.
  *
  * Input contract (all formats): UTF-8 (a BOM is skipped), LF, CRLF or lone CR line ends, at
  * most L4A_TRANSCRIPT_MAX_BYTES bytes, lines (plain, SRT, VTT) of at most
@@ -22,87 +22,11 @@
 
 #include "core/core.h"
 
-#define L4A_TRANSCRIPT_MAX_BYTES ((size_t)64 << 20)  /* 64 MiB: longer inputs are refused */
-#define L4A_TRANSCRIPT_MAX_LINE ((size_t)1 << 20)    /* 1 MiB per line (not JSON) */
 #define L4A_TRANSCRIPT_MAX_TIME 1e6                  /* seconds (11.6 days); above: an error */
 #define L4A_TRANSCRIPT_MAX_TURNS (1 << 20)           /* turns (cues, segments) before merging */
 #define L4A_TRANSCRIPT_MAX_SPEAKERS 10000            /* distinct speaker names or labels */
 
-typedef enum l4a_transcript_format {
-    L4A_TRANSCRIPT_AUTO = 0,    /* detect (see l4a_transcript_detect) */
-    L4A_TRANSCRIPT_PLAIN,       /* "Speaker: text" lines, or prose paragraphs */
-    L4A_TRANSCRIPT_SRT,         /* SubRip */
-    L4A_TRANSCRIPT_VTT,         /* WebVTT */
-    L4A_TRANSCRIPT_JSON,        /* segments: Whisper, whisperX, whisper.cpp, LinTO, array */
-} l4a_transcript_format;
-
-/* Flags for l4a_transcript_parse_ex. */
-enum {
-    /* Join consecutive turns of the same known speaker into one (SRT and VTT split sentences
-     * across cues). Turns of an unknown speaker are never joined. */
-    L4A_TRANSCRIPT_MERGE_SPEAKERS = 1u << 0,
-    /* Replace each invalid UTF-8 sequence by U+FFFD instead of failing. */
-    L4A_TRANSCRIPT_REPLACE_INVALID_UTF8 = 1u << 1,
-};
-
-typedef struct l4a_transcript l4a_transcript;
-
-/* One speaker turn. Pointers are owned by the transcript and valid until it is freed. */
-typedef struct l4a_transcript_turn {
-    const char *speaker;    /* "" when unknown */
-    int32_t speaker_id;     /* index into the speaker list, -1 when unknown */
-    double start_s, end_s;  /* seconds, -1 when unknown */
-    const char *text;       /* normalised, never empty */
-    size_t text_len;        /* bytes, without the NUL */
-} l4a_transcript_turn;
-
-/* Parse len bytes of data (need not be NUL-terminated; not kept) as fmt, or detect the format
- * when fmt is L4A_TRANSCRIPT_AUTO. On success *out owns a transcript of at least one turn.
- * Errors (message in l4a_last_error(), prefixed "transcript: <format>: "): L4A_ERR_FORMAT for
- * input that is not a transcript of that format (the message names the line, byte offset or
- * JSON segment index), L4A_ERR_INVALID_ARG for a NULL pointer or an unknown format,
- * L4A_ERR_NOMEM. *out is NULL on error. Thread-safe: no state is shared, except that cJSON
- * notes its last syntax error in a global that nothing reads. JSON takes up to ~10 bytes of
- * memory per input byte while parsing (the cJSON tree); the other formats about 2. */
-l4a_status l4a_transcript_parse(const char *data, size_t len, l4a_transcript_format fmt,
-                                l4a_transcript **out);
-/* The same with flags (L4A_TRANSCRIPT_MERGE_SPEAKERS, L4A_TRANSCRIPT_REPLACE_INVALID_UTF8). */
-l4a_status l4a_transcript_parse_ex(const char *data, size_t len, l4a_transcript_format fmt,
-                                   unsigned flags, l4a_transcript **out);
-/* Freeing NULL is a no-op. */
-void l4a_transcript_free(l4a_transcript *t);
-
-/* The format a buffer would be parsed as under AUTO (after the BOM, leading blank lines):
- * JSON when it starts with '{', or '[' followed by '{' or ']'; VTT when it starts with
- * "WEBVTT"; SRT when the first line is a cue number followed by a timing line, or a timing
- * line; PLAIN otherwise. Never fails; content is not validated. */
-l4a_transcript_format l4a_transcript_detect(const char *data, size_t len);
-/* "auto", "plain", "srt", "vtt", "json"; "unknown" for other values. */
-const char *l4a_transcript_format_name(l4a_transcript_format fmt);
-/* The inverse, for command lines: also accepts "txt", "webvtt"; returns false if unknown. */
-bool l4a_transcript_format_from_name(const char *name, l4a_transcript_format *out);
-
-/* Accessors. Out-of-range indices give NULL / L4A_ERR_INVALID_ARG. */
-l4a_transcript_format l4a_transcript_format_of(const l4a_transcript *t);  /* as parsed */
-int32_t l4a_transcript_n_turns(const l4a_transcript *t);
-l4a_status l4a_transcript_get_turn(const l4a_transcript *t, int32_t i, l4a_transcript_turn *out);
-/* Speakers, in order of first appearance; the unknown speaker is not listed. */
-int32_t l4a_transcript_n_speakers(const l4a_transcript *t);
-const char *l4a_transcript_speaker(const l4a_transcript *t, int32_t i);
-/* True when some turn starts before an earlier turn ends, or before an earlier turn starts
- * (overlapping speech or unordered times; turns split from one cue do not count). */
-bool l4a_transcript_times_overlap(const l4a_transcript *t);
-/* True when at least one turn has a known start time. */
-bool l4a_transcript_has_times(const l4a_transcript *t);
-/* Number of invalid UTF-8 sequences replaced by U+FFFD (0 unless the flag was given). */
-int64_t l4a_transcript_n_replaced(const l4a_transcript *t);
-
-/* Render as one line per turn, "Speaker: text\n" ("text\n" for an unknown speaker), for
- * prompts. Returns the length in bytes (without the NUL) and writes it with a NUL when
- * size > length; otherwise returns -length and leaves buf unspecified. Parsing the result as
- * PLAIN gives back the same turns when every speaker is known and is a valid label (see
- * docs/transcripts.md); an unknown-speaker turn reads back as a continuation. */
-int64_t l4a_transcript_render(const l4a_transcript *t, char *buf, size_t size);
+/* The public part (formats, flags, turns, parse, accessors, render) is in include/llm4all.h. */
 
 /* ======================================================================================
  * Shared by the parsers (transcript_*.c). Not for other callers.
