@@ -23,7 +23,9 @@
  */
 #include "harness.h"
 #include "llm4all.h"
+#include "formats/gguf_build.h"
 #include "models/model.h"
+#include "tokenizer/tokenizer.h"
 
 #include <errno.h>
 #include <math.h>
@@ -352,6 +354,47 @@ static void test_model(const spec *s, const char *tmp) {
     }
 }
 
+/* A GGUF vocabulary "llama" of 4 tokens carrying tokenizer.huggingface.json = json. */
+static l4a_status load_embedded(const char *json, l4a_vocab **v) {
+    l4a_gguf_builder *b = l4a_gguf_build_new();
+    static const char *const toks[] = {"<unk>", "a", "b", "ab"};
+    const float scores[] = {0, 0, 0, -1};
+    l4a_gguf_build_str(b, "tokenizer.ggml.model", "llama");
+    l4a_gguf_build_str_arr(b, "tokenizer.ggml.tokens", toks, 4);
+    l4a_gguf_build_arr(b, "tokenizer.ggml.scores", 6 /* F32 */, scores, 4);
+    l4a_gguf_build_str(b, "tokenizer.huggingface.json", json);
+    l4a_gguf *g = NULL;
+    l4a_status st = l4a_gguf_build_finish(b, &g);
+    if (!st) st = l4a_vocab_load(g, v);
+    l4a_gguf_free(g);
+    return st;
+}
+
+/* The embedded tokenizer.json is used when we run it, refused with its name when malformed,
+ * and left for tokenizer.ggml.* when it is a kind we do not run. */
+static void test_embedded_json(void) {
+    l4a_vocab *v = NULL;
+    const char *ok = "{\"model\":{\"type\":\"BPE\",\"unk_token\":\"<unk>\",\"byte_fallback\":false,"
+                     "\"vocab\":{\"<unk>\":0,\"a\":1,\"b\":2,\"ab\":3},\"merges\":[\"a b\"]}}";
+    CHECK(load_embedded(ok, &v) == L4A_OK);
+    if (v) {
+        l4a_token t[4];
+        CHECK_EQ_INT(l4a_vocab_tokenize(v, "ab", 2, t, 4, false, false), 1);
+        CHECK_EQ_INT(t[0], 3);
+    }
+    l4a_vocab_free(v);
+    v = NULL;
+    CHECK(load_embedded("{\"model\": [", &v) == L4A_ERR_FORMAT && v == NULL);
+    CHECK(strstr(l4a_last_error(), "tokenizer.huggingface.json") != NULL);
+    const char *other = "{\"model\":{\"type\":\"Unigram\",\"vocab\":[]}}";
+    CHECK(load_embedded(other, &v) == L4A_OK);  /* the GGUF keys: an SPM vocabulary of 4 */
+    if (v) CHECK_EQ_INT(l4a_vocab_n_tokens(v), 4);
+    l4a_vocab_free(v);
+    const char *bigger = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1},\"merges\":[]}}";
+    v = NULL;
+    CHECK(load_embedded(bigger, &v) == L4A_ERR_FORMAT && v == NULL);  /* 2 tokens, not 4 */
+}
+
 static void remove_folder(const char *tmp, const spec *s) {
     char p[1024];
     static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json",
@@ -380,6 +423,7 @@ int main(int argc, char **argv) {
     }
     CHECK_MSG(g_tok != NULL, "the tokenizer files are missing: ../shared/data/tokenizers (or $L4A_TOKENIZERS_DIR)");
     if (!g_tok) return l4a_test_summary("test_hf_vocab");
+    test_embedded_json();
     char tmp[] = "/tmp/l4a_test_hf_vocab_XXXXXX";
     if (!CHECK(mkdtemp(tmp) != NULL)) return l4a_test_summary("test_hf_vocab");
     for (size_t i = 0; i < sizeof k_specs / sizeof k_specs[0]; i++) {
