@@ -13,16 +13,21 @@
  *    pairs): within each head, row j*D/2 + i goes to 2*i + j (the inverse of what the loader
  *    undoes by running Hugging Face's weights with rotate-half RoPE).
  * Metadata: every key of the folder's gguf, plus general.file_type and
- * general.quantization_version. NOT written yet: the tokenizer (tokenizer.ggml.*), which comes
- * from the Hugging Face tokenizer reader: tokenizer.ggml.model is "none", which llama.cpp and
- * llm4all both load as a model without a vocabulary, running token ids only.
+ * general.quantization_version, and the tokenizer: the folder's tokenizer.json or
+ * tokenizer.model (+ tokenizer_config.json) read by tokenizer/tokenizer_hf.h and written by
+ * tokenizer/vocab_gguf.h (tokenizer.ggml.*, as llama.cpp's converter writes them). A folder
+ * without tokenizer files gets tokenizer.ggml.model "none", which llama.cpp and llm4all both
+ * load as a model without a vocabulary, running token ids only.
  */
 #include "formats/gguf_build.h"
 #include "formats/gguf_write.h"
 #include "formats/hf.h"
+#include "tokenizer/tokenizer_hf.h"
+#include "tokenizer/vocab_gguf.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* llama.cpp's llama_ftype of a whole-file type (general.file_type). */
 static uint32_t ftype_of(uint32_t type) {
@@ -104,6 +109,28 @@ static l4a_status put_tensor(l4a_gguf_builder *b, const l4a_gguf *g, const l4a_t
     return l4a_gguf_build_status(b);
 }
 
+/* The tokenizer keys: from the folder's tokenizer files, else model "none". */
+static l4a_status put_vocab(l4a_gguf_builder *b, const char *dir) {
+    char tj[4096], tm[4096];
+    snprintf(tj, sizeof tj, "%s/tokenizer.json", dir);
+    snprintf(tm, sizeof tm, "%s/tokenizer.model", dir);
+    const bool has_tj = access(tj, F_OK) == 0;
+    if (!has_tj && access(tm, F_OK) != 0) {
+        L4A_LOG_I("convert: %s has no tokenizer.json nor tokenizer.model: the GGUF file gets no "
+                  "vocabulary (tokenizer.ggml.model \"none\")", dir);
+        l4a_gguf_build_str(b, "tokenizer.ggml.model", "none");  /* llama.cpp: no vocabulary */
+        return l4a_gguf_build_status(b);
+    }
+    l4a_vocab *v = NULL;
+    l4a_mapped_file f = {0};
+    l4a_status st = l4a_vocab_load_hf(dir, &v);
+    if (!st && has_tj) st = l4a_file_map(tj, false, &f);
+    if (!st) st = l4a_vocab_to_gguf(v, has_tj ? (const char *)f.data : NULL, (size_t)f.size, b);
+    if (has_tj && f.data) l4a_file_unmap(&f);
+    l4a_vocab_free(v);
+    return st;
+}
+
 l4a_status l4a_model_convert(const char *dir, const char *out_path, const char *type_name) {
     if (!dir || !out_path) return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_model_convert: NULL path");
     const uint32_t want = type_of_name(type_name ? type_name : "f16");
@@ -128,7 +155,7 @@ l4a_status l4a_model_convert(const char *dir, const char *out_path, const char *
     for (uint64_t i = 0; i < g->n_kv; i++) l4a_gguf_build_copy(b, &g->kv[i]);
     l4a_gguf_build_u32(b, "general.file_type", ftype_of(want));
     l4a_gguf_build_u32(b, "general.quantization_version", 2);
-    l4a_gguf_build_str(b, "tokenizer.ggml.model", "none");  /* llama.cpp: no vocabulary */
+    st = put_vocab(b, dir);
     for (uint64_t i = 0; i < g->n_tensors && !st; i++)
         st = put_tensor(b, g, &g->tensors[i], want, row);
     if (!st) {

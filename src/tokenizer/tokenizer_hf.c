@@ -492,8 +492,9 @@ done:
 
 /* ---------------------------------------------------------------- tokenizer.json */
 
-l4a_status l4a_vocab_load_hf_json(const char *json, size_t len, const char *cfg, size_t cfg_len,
-                                  const char *file, l4a_vocab **out) {
+/* tokenizer.json, then tokenizer_config.json cfg or, when g is not NULL, its GGUF keys. */
+static l4a_status load_json(const char *json, size_t len, const char *cfg, size_t cfg_len,
+                            const l4a_gguf *g, const char *file, l4a_vocab **out) {
     *out = NULL;
     char cfg_name[512];
     snprintf(cfg_name, sizeof cfg_name, "%s", file);
@@ -518,7 +519,8 @@ l4a_status l4a_vocab_load_hf_json(const char *json, size_t len, const char *cfg,
         (st = l4a_hf_parse_normalizer(get(j, "normalizer"), file, &v->norm, &v->n_norm)) ||
         (st = l4a_hf_parse_decoder(get(j, "decoder"), file, &v->dec, &v->n_dec)) ||
         (st = load_post(v, get(j, "post_processor"), file, 0)) ||
-        (st = l4a_vocab_apply_hf_config(v, cfg, cfg_len, cfg_name)) || (st = l4a_vocab_finish(v)))
+        (st = g ? l4a_vocab_apply_gguf_ids(v, g) : l4a_vocab_apply_hf_config(v, cfg, cfg_len, cfg_name)) ||
+        (st = l4a_vocab_finish(v)))
         goto fail;
     if (v->type == L4A_VOCAB_BPE && v->n_norm)
         L4A_LOG_D("%s: a normalizer before a byte-level pre-tokenizer", file);
@@ -529,6 +531,18 @@ fail:
     cJSON_Delete(j);
     l4a_vocab_free(v);
     return st;
+}
+
+l4a_status l4a_vocab_load_hf_json(const char *json, size_t len, const char *cfg, size_t cfg_len,
+                                  const char *file, l4a_vocab **out) {
+    return load_json(json, len, cfg, cfg_len, NULL, file, out);
+}
+
+l4a_status l4a_vocab_load_hf_json_gguf(const char *json, size_t len, const l4a_gguf *g,
+                                       l4a_vocab **out) {
+    *out = NULL;
+    if (!g) return l4a_fail(L4A_ERR_INVALID_ARG, "l4a_vocab_load_hf_json_gguf: no gguf");
+    return load_json(json, len, NULL, 0, g, "tokenizer.huggingface.json", out);
 }
 
 /* ---------------------------------------------------------------- folder */

@@ -25,6 +25,12 @@ l4a_status l4a_vocab_load_hf(const char *dir, l4a_vocab **out);
 l4a_status l4a_vocab_load_hf_json(const char *json, size_t len, const char *cfg, size_t cfg_len,
                                   const char *file, l4a_vocab **out);
 
+/* The same for the tokenizer.json a GGUF file carries (tokenizer.huggingface.json): the ids,
+ * add_bos/add_eos and chat template come from g's tokenizer.ggml.* keys instead of a
+ * tokenizer_config.json. */
+l4a_status l4a_vocab_load_hf_json_gguf(const char *json, size_t len, const l4a_gguf *g,
+                                       l4a_vocab **out);
+
 /* A SentencePiece ModelProto (tokenizer.model) data[0..len), BPE type only, as an SPM
  * vocabulary (like GGUF's "llama" model): pieces, scores, types, byte fallback,
  * add_dummy_prefix, unk/bos/eos ids. cfg as above (may be NULL). Errors name file and field

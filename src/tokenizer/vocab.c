@@ -10,6 +10,7 @@
  */
 #include "tokenizer/vocab.h"
 
+#include "tokenizer/tokenizer_hf.h"
 #include "tokenizer/unicode.h"
 
 #include <stdlib.h>
@@ -51,6 +52,7 @@ static const struct pre_name {
     {"codeshell", L4A_PRE_SMOLLM, true, false, false},
     {"exaone", L4A_PRE_SMOLLM, true, false, false},
     {"minerva-7b", L4A_PRE_SMOLLM, true, false, false},
+    {"falcon", L4A_PRE_FALCON, true, false, false},
 };
 
 /* ---------------------------------------------------------------- special tokens by text */
@@ -437,6 +439,50 @@ static l4a_status load_chat_template(l4a_vocab *v, const l4a_gguf *g) {
 
 /* ---------------------------------------------------------------- public */
 
+l4a_status l4a_vocab_apply_gguf_ids(l4a_vocab *v, const l4a_gguf *g) {
+    static const struct { const char *key; size_t field; } ids[] = {
+        {KEY("bos_token_id"), offsetof(l4a_vocab, bos)},
+        {KEY("eos_token_id"), offsetof(l4a_vocab, eos)},
+        {KEY("unknown_token_id"), offsetof(l4a_vocab, unk)},
+        {KEY("padding_token_id"), offsetof(l4a_vocab, pad)},
+    };
+    l4a_status st;
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if ((st = read_id(g, v, ids[i].key, (l4a_token *)((char *)v + ids[i].field)))) return st;
+    if ((st = l4a_gguf_get_bool(g, KEY("add_bos_token"), false, &v->add_bos)) ||
+        (st = l4a_gguf_get_bool(g, KEY("add_eos_token"), false, &v->add_eos)))
+        return st;
+    if (v->add_bos && v->bos < 0)
+        return l4a_fail(L4A_ERR_FORMAT, "tokenizer: %s is true but there is no BOS token (%s)",
+                        KEY("add_bos_token"), KEY("bos_token_id"));
+    if (v->add_eos && v->eos < 0)
+        return l4a_fail(L4A_ERR_FORMAT, "tokenizer: %s is true but there is no EOS token (%s)",
+                        KEY("add_eos_token"), KEY("eos_token_id"));
+    l4a_free(v->chat_template);
+    v->chat_template = NULL;
+    return load_chat_template(v, g);
+}
+
+/* A GGUF file that carries its tokenizer.json (tokenizer.huggingface.json; our converter writes
+ * it for character-level BPE vocabularies, which llama.cpp's "llama" model only approximates):
+ * that vocabulary, with the ids and flags of the GGUF keys. L4A_ERR_UNSUPPORTED when it is a
+ * tokenizer.json we do not run (the caller then reads tokenizer.ggml.*). */
+static l4a_status load_embedded_json(const l4a_gguf *g, l4a_vocab **out) {
+    l4a_str js = {0};
+    const l4a_gguf_kv *toks = NULL;
+    l4a_status st = l4a_gguf_get_str(g, "tokenizer.huggingface.json", true, &js);
+    if (st) return st;
+    if ((st = l4a_gguf_get_arr(g, KEY("tokens"), L4A_GGUF_STRING, false, &toks))) return st;
+    if ((st = l4a_vocab_load_hf_json_gguf(js.ptr, (size_t)js.len, g, out))) return st;
+    if (toks && toks->n != (uint64_t)(*out)->n_tokens) {
+        st = l4a_fail(L4A_ERR_FORMAT, "tokenizer: tokenizer.huggingface.json has %d tokens but %s "
+                      "has %llu", (*out)->n_tokens, KEY("tokens"), (unsigned long long)toks->n);
+        l4a_vocab_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 l4a_status l4a_vocab_set_tokens(l4a_vocab *v, const l4a_str *texts, int32_t n, const char *file) {
     if (n <= 0) return l4a_fail(L4A_ERR_FORMAT, "%s: the vocabulary is empty", file);
     uint64_t total = 0;
@@ -490,6 +536,12 @@ l4a_status l4a_vocab_finish(l4a_vocab *v) {
 
 l4a_status l4a_vocab_load(const l4a_gguf *g, l4a_vocab **out) {
     *out = NULL;
+    if (l4a_gguf_find(g, "tokenizer.huggingface.json") >= 0) {
+        l4a_status se = load_embedded_json(g, out);
+        if (se != L4A_ERR_UNSUPPORTED) return se;
+        L4A_LOG_W("tokenizer: tokenizer.huggingface.json is not one we run (%s): using %s",
+                  l4a_last_error(), KEY("tokens"));
+    }
     l4a_vocab *v = l4a_vocab_new();
     if (!v) return nomem("the vocabulary");
 

@@ -174,6 +174,10 @@ l4a_status l4a_vocab_finish(l4a_vocab *v);
  * attributes, by_text. A duplicate text is an error naming file. */
 l4a_status l4a_vocab_set_tokens(l4a_vocab *v, const l4a_str *texts, int32_t n, const char *file);
 bool l4a_gpt2_decode(const uint8_t *s, size_t len, uint8_t *out, size_t *out_len);
+/* Set bos/eos/unknown/padding ids, add_bos/add_eos and the chat template from the GGUF keys
+ * (tokenizer.ggml.*_token_id, add_*_token, tokenizer.chat_template) of g, for a vocabulary
+ * being loaded from the tokenizer.json that g carries (vocab.c). */
+l4a_status l4a_vocab_apply_gguf_ids(l4a_vocab *v, const l4a_gguf *g);
 
 /* SentencePiece merge loop over text (spaces already "▁"), ids appended (spm.c). */
 l4a_status l4a_spm_tokenize(const l4a_vocab *v, const uint8_t *text, size_t len, l4a_tokvec *out);

@@ -2,7 +2,8 @@
 # hf.sh - Hugging Face model folders on the command line: `info -m DIR`, `convert DIR -o F`
 # for every weight type (the GGUF then loads with `info`, same architecture and vocabulary
 # size), usage and runtime errors (no -o, unknown type, a folder that is not a model), and the
-# verbs that need a vocabulary failing with a message on a folder without tokenizer files.
+# verbs that need a vocabulary failing with a message on a folder without tokenizer files, and
+# tiny models with the real vocabularies giving HF's ids from the folder and its conversion.
 name=hf; . "$(dirname "$0")/lib.sh"
 expect() {
     local want=$1 desc=$2; shift 2
@@ -40,12 +41,33 @@ grep -q "config.json" "$tmp/err" && ok || bad "convert: message names config.jso
 
 # tokenizer folders as published (no weights): `tokenize -m DIR` gives HF's ids, taken from the
 # first case of each golden file (scripts/golden_hf_tokens.py)
+TOKDIR=${L4A_TOKENIZERS_DIR:-../shared/data/tokenizers}
+[ -d "$TOKDIR" ] || TOKDIR=../../shared/data/tokenizers   # a worktree one level deeper
 for T in falcon-7b lucie-7b mistral-7b-v0.1; do
     G=tests/golden/hf_tokens/$T.txt
     text=$(awk '$1 == "case" { print $2; exit }' "$G" | xxd -r -p)
     want=$(awk '$1 == "ids" { $1 = ""; $2 = ""; print; exit }' "$G" | xargs)   # ids N id...
-    expect 0 "tokenize -m $T folder" "$BIN" tokenize -m "../shared/data/tokenizers/$T" --ids -p "$text"
+    expect 0 "tokenize -m $T folder" "$BIN" tokenize -m "$TOKDIR/$T" --ids -p "$text"
     got=$(tr -d '[],' <"$tmp/out" | xargs)
     [ "$got" = "$want" ] && ok || bad "$T: ids '$got' differ from HF's '$want'"
+done
+# tiny models with the real vocabularies, made at run time by test_hf_vocab --make (their 8 MB
+# embeddings are not committed): `tokenize -m DIR` and `-m` its Q8_0 conversion give HF's ids
+# for the first five cases of each golden file
+MK=${BUILD:-build}/tests/test_hf_vocab
+expect 0 "make the real-vocabulary folders" "$MK" --make "$tmp"
+for spec in falcon:falcon-7b: mistral:mistral-7b-v0.1:--no-special lucie:lucie-7b:; do
+    IFS=: read -r M T flag <<<"$spec"
+    expect 0 "convert $M" "$BIN" convert "$tmp/$M" -o "$tmp/$M.gguf" --type q8_0
+    G=tests/golden/hf_tokens/$T.txt
+    for k in 1 2 3 4 5; do
+        text=$(awk -v k=$k '$1 == "case" && ++n == k { print $2; exit }' "$G" | xxd -r -p)
+        want=$(awk -v k=$k '$1 == "ids" && ++n == k { $1 = ""; $2 = ""; print; exit }' "$G" | xargs)
+        for m in "$tmp/$M" "$tmp/$M.gguf"; do
+            expect 0 "tokenize -m $m" "$BIN" tokenize -m "$m" --ids $flag -p "$text"
+            got=$(tr -d '[],' <"$tmp/out" | xargs)
+            [ "$got" = "$want" ] && ok || bad "$m, case $k: ids '$got' differ from HF's '$want'"
+        done
+    done
 done
 finish
