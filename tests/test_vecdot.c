@@ -32,7 +32,9 @@
  *     so |ref - sum w x| <= sum_i |w_i| e_i + (nb + 6) u T, plus for Q8_1 2^-10 T (its s is
  *     an f16 rounding of d * sum q with d not rounded).
  *  4. Tiles: every nw x na <= 4 x 4, with strides that are not the row size, against the
- *     reference dot of each pair (bound 2); out entries outside the tile stay untouched.
+ *     reference dot of each pair (bound 2), and bit for bit against the same ISA's single
+ *     dot of the pair (the matmul's batch invariance); out entries outside the tile stay
+ *     untouched.
  *  5. Activation quantizers: each ISA's bytes equal the reference's, on random data and on
  *     zeros, exact halves, huge and tiny values, Inf and NaN.
  */
@@ -321,7 +323,10 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
     for (int isa = 0; isa < L4A_ISA_COUNT; isa++) {
         const l4a_vecdot *v = l4a_vecdot_get_isa(wt->type, (l4a_isa)isa);
         if (!v) continue;
-        int bad = 0, untouched_bad = 0;
+        int bad = 0, untouched_bad = 0, same_bad = 0;
+        float single[R][R];                 /* this ISA's one-pair dot of each pair */
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < R; c++) single[r][c] = v->dot(n, W + r * ws, A + c * as);
         for (int nw = 1; nw <= R; nw++)
             for (int na = 1; na <= R; na++) {
                 float out[R * (R + 3)];
@@ -336,6 +341,10 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
                                     fprintf(stderr, "    %s %s tile %dx%d [%zu][%d] = %.9g, ref %.9g\n",
                                             type_name(wt->type), v->isa, nw, na, r, c, o, want[r][c]);
                             }
+                            if (memcmp(&o, &single[r][c], sizeof o) != 0 && same_bad++ < 3)
+                                fprintf(stderr, "    %s %s tile %dx%d [%zu][%d] = %.9g, dot %.9g\n",
+                                        type_name(wt->type), v->isa, nw, na, r, c, o,
+                                        single[r][c]);
                         } else if (o != -12345.0f) {
                             untouched_bad++;
                         }
@@ -343,6 +352,11 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
             }
         CHECK_MSG(bad == 0, "%s on %s: %d tile entries off", type_name(wt->type),
                   l4a_isa_name((l4a_isa)isa), bad);
+        /* the matmul's batch invariance rests on this: a token's result must not depend on
+         * the tile shape (how many weight rows and tokens share a call) */
+        CHECK_MSG(same_bad == 0, "%s on %s, %lld blocks: %d tile entries not bit-identical to "
+                  "the single dot", type_name(wt->type), l4a_isa_name((l4a_isa)isa),
+                  (long long)nblocks, same_bad);
         CHECK_MSG(untouched_bad == 0, "%s on %s: %d entries outside the tile written",
                   type_name(wt->type), l4a_isa_name((l4a_isa)isa), untouched_bad);
     }
@@ -426,6 +440,7 @@ int main(void) {
     for (size_t k = 0; k < N_WTYPES; k++) {
         test_rows(&WTYPES[k]);
         test_tiles(&WTYPES[k], 3);
+        test_tiles(&WTYPES[k], 19);     /* AVX-512 32-element kernels: 2 groups of 8 + 3 */
     }
     printf("largest |simd - ref| / bound:");
     for (int isa = 1; isa < L4A_ISA_COUNT; isa++)

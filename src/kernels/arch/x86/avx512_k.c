@@ -12,8 +12,10 @@
  * sub-block scales (one vpshufb / vpermw builds each chunk's scale vector) and accumulates in
  * int32. Per super-block the int32 lanes are converted and added with one FMA by d_a d into
  * float lanes; the mins (sum_j m_j bsum_j) and Q6_K's -32 offset (sum_k s_k bsum_k, exact in
- * int32) go through the activation's bsums. Float accumulation in lanes: within the bound of
- * tests/test_vecdot.c (not bit-identical to the reference, unlike k_body.h).
+ * int32) go through the activation's bsums. Float accumulation in lanes, one accumulator per
+ * output (Q4_K/Q5_K: per super-block one FMA adds the scaled sums, one subtracts the mins in
+ * the low 8 lanes): within the bound of tests/test_vecdot.c (not bit-identical to the
+ * reference, unlike k_body.h), and the same operations whatever the tile's shape.
  * Q2_K and Q3_K use the 256-bit kernels of k_body.h (EVEX vpdpwssd), included below.
  *
  * Called only when CPUID reports these features and the OS saves the AVX-512 state.
@@ -48,10 +50,11 @@ TGT INLINE __m512i zscale_pair(__m512i sc_all, int j) {
     return _mm512_shuffle_epi8(sc_all, ctrl);
 }
 
-/* Q4_K (T == K4) / Q5_K, one weight row r against NA activation rows: adds to acc[c] (lanes)
- * and accm[c] (the mins term, subtracted at the end). */
+/* Q4_K (T == K4) / Q5_K, one weight row r against NA activation rows: adds to acc[c] the
+ * scaled sums (16 lanes), then subtracts the mins term (its 8 lanes in the low half): one
+ * accumulator per output, so that a 4 x 4 tile's 16 of them stay in registers. */
 TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uint8_t *a,
-                          size_t as, int64_t i, __m512 *acc, __m256 *accm) {
+                          size_t as, int64_t i, __m512 *acc) {
     __m512i sc_all;
     __m256i m16;
     zk45_scales(b, &sc_all, &m16);
@@ -83,8 +86,8 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
     for (int c = 0; c < NA; c++) {
         const float da = YB(c)->d;
         acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[c]), _mm512_set1_ps(da * d), acc[c]);
-        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(bsum_dot(YB(c), m16)),
-                                  _mm256_set1_ps(da * dmin), accm[c]);
+        const __m512 ms = _mm512_zextps256_ps512(_mm256_cvtepi32_ps(bsum_dot(YB(c), m16)));
+        acc[c] = _mm512_fnmadd_ps(ms, _mm512_set1_ps(da * dmin), acc[c]);
     }
 }
 
@@ -141,28 +144,23 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
 TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, const uint8_t *w,
                        size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
     __m512 acc[4][4];
-    __m256 accm[4][4];
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
 #pragma GCC unroll 4
-        for (int c = 0; c < NA; c++) {
-            acc[r][c] = _mm512_setzero_ps();
-            accm[r][c] = _mm256_setzero_ps();
-        }
+        for (int c = 0; c < NA; c++) acc[r][c] = _mm512_setzero_ps();
     for (int64_t i = 0; i < nb; i++) {
 #pragma GCC unroll 4
         for (int r = 0; r < NW; r++) {
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
             if (T == K6) zsb_q6_k(NA, b, a, as, i, acc[r]);
-            else zsb_q45_k(T, NA, b, a, as, i, acc[r], accm[r]);
+            else zsb_q45_k(T, NA, b, a, as, i, acc[r]);
         }
     }
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
 #pragma GCC unroll 4
         for (int c = 0; c < NA; c++)
-            out[(size_t)c * os + (size_t)r] =
-                _mm512_reduce_add_ps(acc[r][c]) - (T == K6 ? 0.0f : hsum_ps(accm[r][c]));
+            out[(size_t)c * os + (size_t)r] = _mm512_reduce_add_ps(acc[r][c]);
 }
 
 #define ZKCASE(W_, A_)                                                                         \

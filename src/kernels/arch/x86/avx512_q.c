@@ -113,9 +113,11 @@ TGT INLINE __m512i load_w_pair(const int T, const uint8_t *w, int p) {
 /* NW x NA over the first 8 * ng blocks: acc lanes, minimum terms in accm. */
 TGT INLINE void zgroups(const int T, const int NW, const int NA, int64_t ng, const uint8_t *w,
                         size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
-    /* two accumulator sets (even and odd pairs) when the tile is too small to hide the FMA
-     * latency by itself */
-    const int U = NW * NA <= 2 ? 2 : 1;
+    /* One accumulator set whatever the tile shape, so that every output is the same float
+     * computation in a 1 x 1 call as in a 4 x 2 one (the matmul's batch invariance). Two sets
+     * (even and odd pairs) would hide the FMA latency of the 1 x 1 case better, but a 4 x 2
+     * tile has no registers left for them. */
+    const int U = 1;
     __m512 acc[2][4][2];
     __m256 accm[4][2];
 #pragma GCC unroll 4
