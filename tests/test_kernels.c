@@ -538,6 +538,31 @@ static void test_activations(void) {
         bad += !near(o[i], want, 1e-6, 1e-6);
     }
     CHECK_MSG(bad == 0, "geglu: %d wrong", bad);
+    /* a sweep over [-100, 100] (steps of 1/64: both tails, the clamp of the exp at -87 and
+     * 88, and the lane tails of n = 12801), with the tolerances above: the exp of
+     * activation.c is within a few ulp, far below 1e-6 relative */
+    {
+        enum { NS = 12801 };
+        float *sg = malloc(sizeof(float) * NS), *su = malloc(sizeof(float) * NS),
+              *so = malloc(sizeof(float) * NS);
+        for (int i = 0; i < NS; i++) {
+            sg[i] = -100.0f + (float)i / 64.0f;
+            su[i] = 1.0f;
+        }
+        int bs = 0, bg = 0;
+        l4a_swiglu_forward(so, sg, su, NS);
+        for (int i = 0; i < NS; i++) bs += !near(so[i], sg[i] / (1.0 + exp(-(double)sg[i])), 1e-6, 1e-7);
+        l4a_geglu_forward(so, sg, su, NS);
+        for (int i = 0; i < NS; i++) {
+            const double x = sg[i];
+            bg += !near(so[i], 0.5 * x * (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x))),
+                        1e-6, 1e-6);
+        }
+        CHECK_MSG(bs == 0 && bg == 0, "activation sweep: swiglu %d, geglu %d wrong", bs, bg);
+        free(sg);
+        free(su);
+        free(so);
+    }
     l4a_add_forward(o, g, u, N);
     bad = 0;
     for (int i = 0; i < N; i++) bad += o[i] != g[i] + u[i];
