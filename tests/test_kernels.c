@@ -47,6 +47,40 @@ static bool near(double got, double want, double rel, double abs_tol) {
 
 /* ---------------------------------------------------------------- vec primitives */
 
+/* Attention's blocked forms, bit for bit against the one-row primitives they replace (the
+ * batch invariance of attention rests on it): four dots sharing a, and the weighted sum of
+ * rows against y = 0 then one scaled add per row. Lengths with lane and block tails. */
+static void test_vec_blocked(void) {
+    static const int64_t ns[] = {1, 7, 8, 31, 32, 33, 64, 100, 256, 257};
+    enum { ROWS = 9, MAXN = 257 };
+    float *a = malloc(sizeof(float) * MAXN), *b = malloc(sizeof(float) * ROWS * (MAXN + 3));
+    float *s = malloc(sizeof(float) * ROWS), y[MAXN], y2[MAXN];
+    fill(a, MAXN, 1.0f);
+    fill(b, ROWS * (MAXN + 3), 2.0f);
+    fill(s, ROWS, 1.0f);
+    int bad_dot = 0, bad_sum = 0;
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        const int64_t n = ns[k], bs = n + 3;
+        float d4[4];
+        l4a_vec_dot_f32_x4(a, b, bs, n, d4);
+        for (int r = 0; r < 4; r++) {
+            const float one = l4a_vec_dot_f32(a, b + r * bs, n);
+            bad_dot += memcmp(&one, &d4[r], sizeof one) != 0;
+        }
+        for (int64_t rows = 0; rows <= ROWS; rows++) {
+            l4a_vec_wsum_f32(y, s, b, bs, rows, n);
+            memset(y2, 0, sizeof y2);
+            for (int64_t j = 0; j < rows; j++) l4a_vec_axpy_f32(y2, s[j], b + j * bs, n);
+            bad_sum += memcmp(y, y2, sizeof(float) * (size_t)n) != 0;
+        }
+    }
+    CHECK_MSG(bad_dot == 0, "vec_dot_f32_x4: %d results differ from vec_dot_f32", bad_dot);
+    CHECK_MSG(bad_sum == 0, "vec_wsum_f32: %d sums differ from the axpy sequence", bad_sum);
+    free(a);
+    free(b);
+    free(s);
+}
+
 static void test_vec(void) {
     static const int64_t ns[] = {0, 1, 7, 8, 9, 31, 33, 64, 100, 257};
     for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
@@ -576,6 +610,7 @@ static void test_activations(void) {
 
 int main(void) {
     test_vec();
+    test_vec_blocked();
     test_matmul();
     test_matmul_n();
     test_act_round();
