@@ -8,9 +8,10 @@
  *    from an opmask test of qh against bit 2p (low half) or 2p+1 (high half);
  *  - Q6_K: elements 128h + 64t .. +63 are nibble t of ql[64h..64h+63] (contiguous) plus two
  *    bits of qh[32h..32h+31] shifted by 4t or 4t+2 per half.
- * vpmaddubsw gives int16 pair sums (u <= 63, no saturation), vpdpwssd multiplies them by the
- * sub-block scales (one vpshufb / vpermw builds each chunk's scale vector) and accumulates in
- * int32. Per super-block the int32 lanes are converted and added with one FMA by d_a d into
+ * vpdpbusd sums four products per int32 lane (at most 4 * 63 * 128 < 2^15), vpackssdw packs
+ * two chunks' sums to int16 exactly, vpdpwssd multiplies them by the sub-block scales (one
+ * vpshufb / vpermw builds each pair of chunks' scale vector) and accumulates in int32: one
+ * multiply-port instruction per 64 products and row, with the scale step shared by two. Per super-block the int32 lanes are converted and added with one FMA by d_a d into
  * float lanes; the mins (sum_j m_j bsum_j) and Q6_K's -32 offset (sum_k s_k bsum_k, exact in
  * int32) go through the activation's bsums. Float accumulation in lanes, one accumulator per
  * output (Q4_K/Q5_K: per super-block one FMA adds the scaled sums, one subtracts the mins in
@@ -50,6 +51,19 @@ TGT INLINE __m512i zscale_pair(__m512i sc_all, int j) {
     return _mm512_shuffle_epi8(sc_all, ctrl);
 }
 
+/* int16 lanes for the packed sums of chunks p, p + 1 (see zsb_q45_k): 128-bit lanes 0 and 1
+ * [s_2p x 4, s_2p+2 x 4], lanes 2 and 3 [s_2p+1 x 4, s_2p+3 x 4] */
+TGT INLINE __m512i zscale_quad(__m512i sc_all, int p) {
+    const int j0 = 2 * p, j1 = 2 * p + 2, j2 = 2 * p + 1, j3 = 2 * p + 3;
+#define W2(j) (char)(2 * (j) + 1), (char)(2 * (j)) /* high byte first: _mm512_set_epi8 */
+#define Q4(j) W2(j), W2(j), W2(j), W2(j)
+    const __m512i ctrl = _mm512_set_epi8(Q4(j3), Q4(j2), Q4(j3), Q4(j2), Q4(j1), Q4(j0),
+                                         Q4(j1), Q4(j0));
+#undef Q4
+#undef W2
+    return _mm512_shuffle_epi8(sc_all, ctrl);
+}
+
 /* Q4_K (T == K4) / Q5_K, one weight row r against NA activation rows: adds to acc[c] the
  * scaled sums (16 lanes), then subtracts the mins term (its 8 lanes in the low half): one
  * accumulator per output, so that a 4 x 4 tile's 16 of them stay in registers. */
@@ -65,21 +79,35 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
     __m512i is[4];
 #pragma GCC unroll 4
     for (int c = 0; c < NA; c++) is[c] = _mm512_setzero_si512();
+    __m512i u[4];
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++) {
         const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * p)));
-        __m512i u = _mm512_and_si512(_mm512_srlv_epi64(q, shift), _mm512_set1_epi8(0x0F));
+        u[p] = _mm512_and_si512(_mm512_srlv_epi64(q, shift), _mm512_set1_epi8(0x0F));
         if (T == K5) {
             const __m512i bits = _mm512_inserti64x4(
                 _mm512_castsi256_si512(_mm256_set1_epi8((char)(1 << (2 * p)))),
                 _mm256_set1_epi8((char)(1 << (2 * p + 1))), 1);
-            u = _mm512_mask_add_epi8(u, _mm512_test_epi8_mask(qh, bits), u,
-                                     _mm512_set1_epi8(0x10));
+            u[p] = _mm512_mask_add_epi8(u[p], _mm512_test_epi8_mask(qh, bits), u[p],
+                                        _mm512_set1_epi8(0x10));
         }
-        const __m512i sp = zscale_pair(sc_all, 2 * p);
+    }
+    /* Chunks p and p + 1 (p even): vpdpbusd sums 4 products per int32 lane (|sum| <= 4 * 31 *
+     * 128 < 2^15), vpackssdw packs the two to int16 without saturating - 128-bit lane k of the
+     * result holds chunk p's lanes 4k..4k+3 then chunk p+1's: sub-blocks 2p and 2p+2 in lanes
+     * 0 and 1, 2p+1 and 2p+3 in lanes 2 and 3 - and vpdpwssd multiplies by those scales. One
+     * instruction on the multiply port per 64 products and row, against two for
+     * vpmaddubsw + vpdpwssd. */
+#pragma GCC unroll 2
+    for (int p = 0; p < 4; p += 2) {
+        const __m512i sp = zscale_quad(sc_all, p);
 #pragma GCC unroll 4
-        for (int c = 0; c < NA; c++)
-            is[c] = _mm512_dpwssd_epi32(is[c], _mm512_maddubs_epi16(u, AQ(c, 64 * p)), sp);
+        for (int c = 0; c < NA; c++) {
+            const __m512i d0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[p], AQ(c, 64 * p));
+            const __m512i d1 =
+                _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[p + 1], AQ(c, 64 * p + 64));
+            is[c] = _mm512_dpwssd_epi32(is[c], _mm512_packs_epi32(d0, d1), sp);
+        }
     }
     const float d = h2f(ld16(b)), dmin = h2f(ld16(b + 2));
 #pragma GCC unroll 4
@@ -108,31 +136,31 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
     for (int h = 0; h < 2; h++) {
         const __m512i ql = _mm512_loadu_si512(b + 64 * h);
         const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h)));
+        __m512i u[2];
 #pragma GCC unroll 2
         for (int t = 0; t < 2; t++) {       /* elements 128h + 64t .. + 63 */
             const __m512i low = _mm512_and_si512(t ? _mm512_srli_epi16(ql, 4) : ql, low4);
             /* bits 4t (low half) or 4t + 2 (high half) of qh moved to bits 4..5 */
             const __m512i high = t ? _mm512_srlv_epi64(qh, _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2))
                                    : _mm512_sllv_epi64(qh, _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2));
-            const __m512i u = _mm512_or_si512(low, _mm512_and_si512(high, hi2));
-            const int k0 = 8 * h + 4 * t;   /* sub-blocks k0 .. k0+3, 8 int16 lanes each */
-            const __m512i idx = _mm512_inserti64x4(
-                _mm512_castsi256_si512(_mm256_setr_epi16(
-                    (short)k0, (short)k0, (short)k0, (short)k0, (short)k0, (short)k0, (short)k0,
-                    (short)k0, (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1),
-                    (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1))),
-                _mm256_setr_epi16((short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 2),
-                                  (short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 2),
-                                  (short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 3),
-                                  (short)(k0 + 3), (short)(k0 + 3), (short)(k0 + 3),
-                                  (short)(k0 + 3), (short)(k0 + 3), (short)(k0 + 3),
-                                  (short)(k0 + 3)),
-                1);
-            const __m512i sp = _mm512_permutexvar_epi16(idx, s_all);
+            u[t] = _mm512_or_si512(low, _mm512_and_si512(high, hi2));
+        }
+        /* The two chunks as in zsb_q45_k: vpdpbusd (|sum of 4| <= 4 * 63 * 128 < 2^15), packed
+         * to int16 - 128-bit lane k holds sub-block 8h + k (chunk t = 0) then 8h + 4 + k
+         * (t = 1), 16 elements each - then vpdpwssd by those scales. */
+        const short k0 = (short)(8 * h), k1 = (short)(8 * h + 4);
+#define S4(k) (short)(k), (short)(k), (short)(k), (short)(k)
+        const __m512i idx = _mm512_inserti64x4(
+            _mm512_castsi256_si512(_mm256_setr_epi16(S4(k0), S4(k1), S4(k0 + 1), S4(k1 + 1))),
+            _mm256_setr_epi16(S4(k0 + 2), S4(k1 + 2), S4(k0 + 3), S4(k1 + 3)), 1);
+#undef S4
+        const __m512i sp = _mm512_permutexvar_epi16(idx, s_all);
 #pragma GCC unroll 4
-            for (int c = 0; c < NA; c++)
-                is[c] = _mm512_dpwssd_epi32(is[c], _mm512_maddubs_epi16(u, AQ(c, 128 * h + 64 * t)),
-                                            sp);
+        for (int c = 0; c < NA; c++) {
+            const __m512i d0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[0], AQ(c, 128 * h));
+            const __m512i d1 =
+                _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[1], AQ(c, 128 * h + 64));
+            is[c] = _mm512_dpwssd_epi32(is[c], _mm512_packs_epi32(d0, d1), sp);
         }
     }
     const float d = h2f(ld16(b + 208));
