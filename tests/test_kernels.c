@@ -75,6 +75,37 @@ static void test_vec_blocked(void) {
         }
     }
     CHECK_MSG(bad_dot == 0, "vec_dot_f32_x4: %d results differ from vec_dot_f32", bad_dot);
+    /* the vector f16 rounding (attention's q and probabilities) against the scalar one, bit
+     * for bit, over normal, subnormal, overflowing and halfway values; n = 700 runs the
+     * 256-element chunks and a tail */
+    {
+        enum { NR = 700 };
+        float xr[NR], want[NR];
+        fill(xr, NR, 1.0f);
+        for (int i = 0; i < NR; i++) {
+            if (i % 7 == 1) xr[i] *= 1e-5f;                 /* f16 subnormals */
+            if (i % 7 == 2) xr[i] *= 7e4f;                  /* past 65504 */
+            if (i % 7 == 3) xr[i] = 1.0f + (float)(2 * i + 1) / 2048.0f;  /* halfway */
+            want[i] = l4a_f16_to_f32(l4a_f32_to_f16(xr[i]));
+        }
+        l4a_vec_round_f16(xr, NR);
+        CHECK_MSG(memcmp(xr, want, sizeof xr) == 0, "vec_round_f16 differs from l4a_f32_to_f16");
+    }
+    /* the vectorized exp (softmax, SiLU, GELU): within 4 ulp (2^-21 relative) of e^x over
+     * [-87, 88], its whole unclamped range, in steps of 1/128 */
+    {
+        enum { NE = 175 * 128 + 1 };
+        float *xe = malloc(sizeof(float) * NE);
+        for (int i = 0; i < NE; i++) xe[i] = -87.0f + (float)i / 128.0f;
+        float *ye = malloc(sizeof(float) * NE);
+        memcpy(ye, xe, sizeof(float) * NE);
+        l4a_vec_exp_sub(ye, 0.0f, NE);
+        int bad_exp = 0;
+        for (int i = 0; i < NE; i++) bad_exp += !near(ye[i], exp((double)xe[i]), 0x1p-21, 0);
+        CHECK_MSG(bad_exp == 0, "vec_exp_sub: %d of %d values off by more than 4 ulp", bad_exp, NE);
+        free(xe);
+        free(ye);
+    }
     CHECK_MSG(bad_sum == 0, "vec_wsum_f32: %d sums differ from the axpy sequence", bad_sum);
     free(a);
     free(b);

@@ -25,11 +25,9 @@ void l4a_softmax_forward(float *x, int64_t n) {
     if (n <= 0) return;
     float mx = x[0];
     for (int64_t i = 1; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+    l4a_vec_exp_sub(x, mx, n);
     double sum = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        x[i] = expf(x[i] - mx);
-        sum += x[i];
-    }
+    for (int64_t i = 0; i < n; i++) sum += x[i];
     const float inv = (float)(1.0 / sum);
     for (int64_t i = 0; i < n; i++) x[i] *= inv;
 }
@@ -56,7 +54,8 @@ static void attn_one(const l4a_attn_args *a, const float *k, const float *v, con
 
     if (a->round_f16) {     /* ggml's f16 dot product reads q as f16 */
         float *qr = s + a->scratch_stride - a->DK;
-        for (int64_t d = 0; d < a->DK; d++) qr[d] = l4a_f16_to_f32(l4a_f32_to_f16(qh[d]));
+        memcpy(qr, qh, (size_t)a->DK * sizeof(float));
+        l4a_vec_round_f16(qr, a->DK);
         qh = qr;
     }
     int64_t j = 0;
@@ -73,7 +72,7 @@ static void attn_one(const l4a_attn_args *a, const float *k, const float *v, con
     }
     l4a_softmax_forward(s, n);
     if (a->round_f16)       /* ... and the probabilities as f16 in the product with v */
-        for (int64_t jr = 0; jr < n; jr++) s[jr] = l4a_f16_to_f32(l4a_f32_to_f16(s[jr]));
+        l4a_vec_round_f16(s, n);
     if (!vh) {              /* the sums in registers across the rows: the same bits */
         l4a_vec_wsum_f32(oh, s, v + lo * vrow + g * a->DV, vrow, n, a->DV);
         return;

@@ -173,6 +173,23 @@ void l4a_vec_f16_to_f32(float *restrict x, const uint16_t *restrict h, int64_t n
     for (; i < n; i++) x[i] = half_to_float(h, i);
 }
 
+void l4a_vec_round_f16(float *x, int64_t n) {
+    uint16_t h[256];
+    for (int64_t i = 0; i < n; i += 256) {
+        const int64_t m = n - i < 256 ? n - i : 256;
+        l4a_vec_f32_to_f16(h, x + i, m);
+        l4a_vec_f16_to_f32(x + i, h, m);
+    }
+}
+
+L4A_VEC_FN
+void l4a_vec_exp_sub(float *x, float m, int64_t n) {
+    int64_t i = 0;
+    for (; i + L <= n; i += L)
+        for (int l = 0; l < L; l++) x[i + l] = l4a_exp_approx(x[i + l] - m);
+    for (; i < n; i++) x[i] = l4a_exp_approx(x[i] - m);
+}
+
 /* The matmul's three block shapes (1x1, 1x4, 4x4) compute every sum in the same order: one
  * group of L lanes over the multiple-of-L part, the lanes added in order, then the tail
  * element by element. So a result does not depend on which block computed it: a batch gives
