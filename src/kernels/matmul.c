@@ -68,16 +68,17 @@ typedef struct matmul_job {
 } matmul_job;
 
 /* The integer path: out rows r0..r0+nr-1 for tokens t0..t1-1, in tiles of L4A_VECDOT_TILE
- * weight rows x L4A_VECDOT_TILE tokens: each weight block is unpacked once for up to four
- * tokens. The tile kernels compute every output by the same float operations whatever the
+ * weight rows x L4A_VECDOT_TILE_NA tokens: each weight block is unpacked once for up to
+ * eight tokens. The tile kernels compute every output by the same float operations whatever the
  * tile's shape (tests/test_vecdot.c checks it bit for bit against the single dot), so a
  * token's result does not depend on its neighbours in the batch (see the top of the file). */
 static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, int64_t nr,
                              int64_t t0, int64_t t1) {
     const int64_t OC = op->w->ne[1], C = op->w->ne[0], B = L4A_VECDOT_TILE;
+    const int64_t BA = L4A_VECDOT_TILE_NA;
     const size_t wrow = (size_t)op->w->nb[1];
-    for (int64_t t = t0; t < t1; t += B) {
-        const int na = (int)(t1 - t < B ? t1 - t : B);
+    for (int64_t t = t0; t < t1; t += BA) {
+        const int na = (int)(t1 - t < BA ? t1 - t : BA);
         for (int64_t r = 0; r < nr; r += B) {
             const int nw = (int)(nr - r < B ? nr - r : B);
             op->vd->dot_tile(C, l4a_tensor_row(op->w, r0 + r), wrow, nw,
@@ -96,7 +97,7 @@ static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, i
 /* The integer path's part of a job: tiles tb..te-1 for every token, token block by token
  * block. */
 static void worker_int(const matmul_job *j, int64_t tb, int64_t te) {
-    const int64_t T = j->T, B = L4A_VECDOT_TILE;
+    const int64_t T = j->T, B = L4A_VECDOT_TILE_NA;
     int64_t tblk = (int64_t)(ACT_BLOCK_BYTES / j->xq_row) / B * B;
     if (tblk < B) tblk = B;
     for (int64_t t0 = 0; t0 < T; t0 += tblk) {

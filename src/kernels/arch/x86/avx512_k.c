@@ -76,9 +76,6 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
     const __m512i qh = T == K5 ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 16)))
                                : _mm512_setzero_si512();
     const __m512i shift = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
-    __m512i is[4];
-#pragma GCC unroll 4
-    for (int c = 0; c < NA; c++) is[c] = _mm512_setzero_si512();
     __m512i u[4];
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++) {
@@ -97,23 +94,20 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
      * result holds chunk p's lanes 4k..4k+3 then chunk p+1's: sub-blocks 2p and 2p+2 in lanes
      * 0 and 1, 2p+1 and 2p+3 in lanes 2 and 3 - and vpdpwssd multiplies by those scales. One
      * instruction on the multiply port per 64 products and row, against two for
-     * vpmaddubsw + vpdpwssd. */
-#pragma GCC unroll 2
-    for (int p = 0; p < 4; p += 2) {
-        const __m512i sp = zscale_quad(sc_all, p);
-#pragma GCC unroll 4
-        for (int c = 0; c < NA; c++) {
-            const __m512i d0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[p], AQ(c, 64 * p));
-            const __m512i d1 =
-                _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[p + 1], AQ(c, 64 * p + 64));
-            is[c] = _mm512_dpwssd_epi32(is[c], _mm512_packs_epi32(d0, d1), sp);
-        }
-    }
+     * vpmaddubsw + vpdpwssd. The unpacked row (u, sp) stays in registers for the NA rows. */
+    const __m512i sp0 = zscale_quad(sc_all, 0), sp2 = zscale_quad(sc_all, 2);
     const float d = h2f(ld16(b)), dmin = h2f(ld16(b + 2));
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int c = 0; c < NA; c++) {
+        const __m512i z = _mm512_setzero_si512();
+        __m512i is = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[0], AQ(c, 0)),
+                                                               _mm512_dpbusd_epi32(z, u[1], AQ(c, 64))),
+                                         sp0);
+        is = _mm512_dpwssd_epi32(is, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[2], AQ(c, 128)),
+                                                        _mm512_dpbusd_epi32(z, u[3], AQ(c, 192))),
+                                 sp2);
         const float da = YB(c)->d;
-        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[c]), _mm512_set1_ps(da * d), acc[c]);
+        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(da * d), acc[c]);
         const __m512 ms = _mm512_zextps256_ps512(_mm256_cvtepi32_ps(bsum_dot(YB(c), m16)));
         acc[c] = _mm512_fnmadd_ps(ms, _mm512_set1_ps(da * dmin), acc[c]);
     }
@@ -123,30 +117,22 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
                          __m512 *acc) {
     const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 192)));
     const __m512i s_all = _mm512_castsi256_si512(s16);
-    __m512i is[4];
-#pragma GCC unroll 4
-    for (int c = 0; c < NA; c++)            /* the -32 offset: -32 sum_k s_k bsum_k */
-        is[c] = _mm512_castsi256_si512(_mm256_sub_epi32(
-            _mm256_setzero_si256(), _mm256_slli_epi32(bsum_dot(YB(c), s16), 5)));
-#pragma GCC unroll 4
-    for (int c = 0; c < NA; c++)            /* upper lanes of the cast are undefined */
-        is[c] = _mm512_inserti64x4(is[c], _mm256_setzero_si256(), 1);
     const __m512i low4 = _mm512_set1_epi8(0x0F), hi2 = _mm512_set1_epi8(0x30);
+    __m512i u[4], sp[2];
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++) {
         const __m512i ql = _mm512_loadu_si512(b + 64 * h);
         const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h)));
-        __m512i u[2];
 #pragma GCC unroll 2
         for (int t = 0; t < 2; t++) {       /* elements 128h + 64t .. + 63 */
             const __m512i low = _mm512_and_si512(t ? _mm512_srli_epi16(ql, 4) : ql, low4);
             /* bits 4t (low half) or 4t + 2 (high half) of qh moved to bits 4..5 */
             const __m512i high = t ? _mm512_srlv_epi64(qh, _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2))
                                    : _mm512_sllv_epi64(qh, _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2));
-            u[t] = _mm512_or_si512(low, _mm512_and_si512(high, hi2));
+            u[2 * h + t] = _mm512_or_si512(low, _mm512_and_si512(high, hi2));
         }
-        /* The two chunks as in zsb_q45_k: vpdpbusd (|sum of 4| <= 4 * 63 * 128 < 2^15), packed
-         * to int16 - 128-bit lane k holds sub-block 8h + k (chunk t = 0) then 8h + 4 + k
+        /* The two chunks of h as in zsb_q45_k: vpdpbusd (|sum of 4| <= 4 * 63 * 128 < 2^15),
+         * packed to int16 - 128-bit lane k holds sub-block 8h + k (t = 0) then 8h + 4 + k
          * (t = 1), 16 elements each - then vpdpwssd by those scales. */
         const short k0 = (short)(8 * h), k1 = (short)(8 * h + 4);
 #define S4(k) (short)(k), (short)(k), (short)(k), (short)(k)
@@ -154,27 +140,32 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
             _mm512_castsi256_si512(_mm256_setr_epi16(S4(k0), S4(k1), S4(k0 + 1), S4(k1 + 1))),
             _mm256_setr_epi16(S4(k0 + 2), S4(k1 + 2), S4(k0 + 3), S4(k1 + 3)), 1);
 #undef S4
-        const __m512i sp = _mm512_permutexvar_epi16(idx, s_all);
-#pragma GCC unroll 4
-        for (int c = 0; c < NA; c++) {
-            const __m512i d0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[0], AQ(c, 128 * h));
-            const __m512i d1 =
-                _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[1], AQ(c, 128 * h + 64));
-            is[c] = _mm512_dpwssd_epi32(is[c], _mm512_packs_epi32(d0, d1), sp);
-        }
+        sp[h] = _mm512_permutexvar_epi16(idx, s_all);
     }
     const float d = h2f(ld16(b + 208));
-#pragma GCC unroll 4
-    for (int c = 0; c < NA; c++)
-        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[c]), _mm512_set1_ps(YB(c)->d * d), acc[c]);
+#pragma GCC unroll 8
+    for (int c = 0; c < NA; c++) {
+        /* the -32 offset: -32 sum_k s_k bsum_k, in the low 8 lanes */
+        const __m256i off = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                             _mm256_slli_epi32(bsum_dot(YB(c), s16), 5));
+        __m512i is = _mm512_inserti64x4(_mm512_castsi256_si512(off), _mm256_setzero_si256(), 1);
+        const __m512i z = _mm512_setzero_si512();
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++)
+            is = _mm512_dpwssd_epi32(
+                is, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[2 * h], AQ(c, 128 * h)),
+                                       _mm512_dpbusd_epi32(z, u[2 * h + 1], AQ(c, 128 * h + 64))),
+                sp[h]);
+        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(YB(c)->d * d), acc[c]);
+    }
 }
 
 TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, const uint8_t *w,
                        size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
-    __m512 acc[4][4];
+    __m512 acc[4][8];
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int c = 0; c < NA; c++) acc[r][c] = _mm512_setzero_ps();
     for (int64_t i = 0; i < nb; i++) {
 #pragma GCC unroll 4
@@ -186,26 +177,35 @@ TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, cons
     }
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int c = 0; c < NA; c++)
             out[(size_t)c * os + (size_t)r] = _mm512_reduce_add_ps(acc[r][c]);
 }
 
 #define ZKCASE(W_, A_)                                                                         \
-    case (W_) * 8 + (A_):                                                                      \
-        zktile(T, W_, A_, nb, w, ws, a, as, out, os);                                          \
+    case (W_) * 16 + (A_):                                                                     \
+        zktile(T, W_, A_, nb, wp + (size_t)r0 * ws, ws, ap + (size_t)c0 * as, as,             \
+               out + (size_t)c0 * os + (size_t)r0, os);                                        \
         break;
 
+/* Any nw x na as tiles of up to 2 weight rows x 8 activation rows: a super-block is unpacked
+ * per weight row whatever NW, so what counts is NA (the unpacking is shared by NA rows), and
+ * 2 x 8 accumulators fill 16 registers. */
 TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
                            const void *a, size_t as, int na, float *out, size_t os) {
+    const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / L4A_QK_K;
-    switch (nw * 8 + na) {
-        ZKCASE(1, 1) ZKCASE(1, 2) ZKCASE(1, 3) ZKCASE(1, 4)
-        ZKCASE(2, 1) ZKCASE(2, 2) ZKCASE(2, 3) ZKCASE(2, 4)
-        ZKCASE(3, 1) ZKCASE(3, 2) ZKCASE(3, 3) ZKCASE(3, 4)
-        ZKCASE(4, 1) ZKCASE(4, 2) ZKCASE(4, 3) ZKCASE(4, 4)
-    default: break;
-    }
+    for (int c0 = 0; c0 < na; c0 += 8)
+        for (int r0 = 0; r0 < nw; r0 += 2) {
+            const int ta = na - c0 < 8 ? na - c0 : 8, tw = nw - r0 < 2 ? nw - r0 : 2;
+            switch (tw * 16 + ta) {
+                ZKCASE(1, 1) ZKCASE(1, 2) ZKCASE(1, 3) ZKCASE(1, 4)
+                ZKCASE(1, 5) ZKCASE(1, 6) ZKCASE(1, 7) ZKCASE(1, 8)
+                ZKCASE(2, 1) ZKCASE(2, 2) ZKCASE(2, 3) ZKCASE(2, 4)
+                ZKCASE(2, 5) ZKCASE(2, 6) ZKCASE(2, 7) ZKCASE(2, 8)
+            default: break;
+            }
+        }
 }
 
 #define DEFINE_ZKTYPE(name, T)                                                                 \
