@@ -182,14 +182,6 @@ void l4a_vec_round_f16(float *x, int64_t n) {
     }
 }
 
-L4A_VEC_FN
-void l4a_vec_exp_sub(float *x, float m, int64_t n) {
-    int64_t i = 0;
-    for (; i + L <= n; i += L)
-        for (int l = 0; l < L; l++) x[i + l] = l4a_exp_approx(x[i + l] - m);
-    for (; i < n; i++) x[i] = l4a_exp_approx(x[i] - m);
-}
-
 /* The matmul's three block shapes (1x1, 1x4, 4x4) compute every sum in the same order: one
  * group of L lanes over the multiple-of-L part, the lanes added in order, then the tail
  * element by element. So a result does not depend on which block computed it: a batch gives

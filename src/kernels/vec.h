@@ -59,8 +59,6 @@ static inline float l4a_exp_approx(float x) {
 
 /* x[i] = float(binary16(x[i])): rounded to the nearest f16, as l4a_f32_to_f16 rounds. */
 void l4a_vec_round_f16(float *x, int64_t n);
-/* x[i] = e^(x[i] - m) by l4a_exp_approx. */
-void l4a_vec_exp_sub(float *x, float m, int64_t n);
 
 /* sum_i a[i] * b[i] over n floats. */
 float l4a_vec_dot_f32(const float *a, const float *b, int64_t n);
