@@ -5,6 +5,7 @@
  *   dot      one activation row, one weight row per call (the decode step)
  *   4x1      tiles of 4 weight rows x 1 activation row (decode, activation loaded once)
  *   4x4      tiles of 4 x 4 (prompt processing: 4 tokens per weight load)
+ *   4x8      tiles of 4 x 8 (the matmul's prompt tile: 8 tokens per weight load)
  * and prints GB/s of weight bytes read (and GFLOP/s, 2 flops per weight and activation row),
  * next to the plain read speed of the same buffer (a sum of its 64-bit words): decode is
  * memory-bound when the kernel is faster than memory delivers the weights.
@@ -121,8 +122,8 @@ typedef struct bench_ctx {
     const l4a_vecdot *v;
     int64_t C, R;           /* row length, rows */
     size_t rb, ab;          /* bytes per weight row, per activation row */
-    const uint8_t *w, *a;   /* R weight rows, 4 activation rows */
-    float *out;             /* (4, R) */
+    const uint8_t *w, *a;   /* R weight rows, 8 activation rows */
+    float *out;             /* (8, R) */
 } bench_ctx;
 
 static float g_fsink;
@@ -201,11 +202,11 @@ int main(int argc, char **argv) {
     }
     printf("bench_kernels: 1 thread, %zu KiB of weights per matrix, rows of %lld, isa %s\n",
            kib, (long long)C, l4a_vecdot_isa());
-    printf("%-5s %-10s %9s %9s %9s %9s %9s  %s\n", "type", "isa", "dot GB/s", "4x1 GB/s",
-           "4x4 GB/s", "dot GF/s", "4x4 GF/s", "read GB/s");
-    float *x = malloc(sizeof(float) * (size_t)C * 4), *af = malloc(sizeof(float) * (size_t)C * 4);
+    printf("%-5s %-10s %9s %9s %9s %9s %9s %9s  %s\n", "type", "isa", "dot GB/s", "4x1 GB/s",
+           "4x4 GB/s", "dot GF/s", "4x4 GF/s", "4x8 GF/s", "read GB/s");
+    float *x = malloc(sizeof(float) * (size_t)C * 8), *af = malloc(sizeof(float) * (size_t)C * 8);
     float *wf = malloc(sizeof(float) * (size_t)C);
-    for (int64_t i = 0; i < 4 * C; i++) x[i] = frand();
+    for (int64_t i = 0; i < 8 * C; i++) x[i] = frand();
     int failures = 0;
     for (size_t k = 0; k < sizeof TYPES / sizeof TYPES[0]; k++) {
         const btype *bt = &TYPES[k];
@@ -218,10 +219,10 @@ int main(int argc, char **argv) {
         b.R = (int64_t)(kib * 1024 / b.rb);
         b.R -= b.R % 4;
         if (b.R < 4) b.R = 4;
-        uint8_t *w = malloc(b.rb * (size_t)b.R), *a = malloc(b.ab * 4);
-        b.out = malloc(sizeof(float) * (size_t)b.R * 4);
+        uint8_t *w = malloc(b.rb * (size_t)b.R), *a = malloc(b.ab * 8);
+        b.out = malloc(sizeof(float) * (size_t)b.R * 8);
         fill_weights(bt, w, b.rb * (size_t)b.R, C * b.R);
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < 8; c++) {
             ref->quantize_act(x + c * C, a + c * b.ab, C);
             l4a_type_traits_of(ref->act_type)->to_float(a + c * b.ab, af + c * C, C);
         }
@@ -242,10 +243,10 @@ int main(int argc, char **argv) {
             }
             const double bytes = (double)b.rb * (double)b.R, flops = 2.0 * (double)C * (double)b.R;
             const double t1 = time_it(&b, 0, secs), t41 = time_it(&b, 1, secs),
-                         t44 = time_it(&b, 4, secs);
-            printf("%-5s %-10s %9.2f %9.2f %9.2f %9.2f %9.2f  %.2f\n", bt->name, v->isa,
+                         t44 = time_it(&b, 4, secs), t48 = time_it(&b, 8, secs);
+            printf("%-5s %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f  %.2f\n", bt->name, v->isa,
                    bytes / t1 * 1e-9, bytes / t41 * 1e-9, bytes / t44 * 1e-9, flops / t1 * 1e-9,
-                   4 * flops / t44 * 1e-9, rd);
+                   4 * flops / t44 * 1e-9, 8 * flops / t48 * 1e-9, rd);
             fflush(stdout);
         }
         free(w);

@@ -47,6 +47,66 @@ static bool near(double got, double want, double rel, double abs_tol) {
 
 /* ---------------------------------------------------------------- vec primitives */
 
+/* Attention's blocked forms, bit for bit against the one-row primitives they replace (the
+ * batch invariance of attention rests on it): four dots sharing a, and the weighted sum of
+ * rows against y = 0 then one scaled add per row. Lengths with lane and block tails. */
+static void test_vec_blocked(void) {
+    static const int64_t ns[] = {1, 7, 8, 31, 32, 33, 64, 100, 256, 257};
+    enum { ROWS = 9, MAXN = 257 };
+    float *a = malloc(sizeof(float) * MAXN), *b = malloc(sizeof(float) * ROWS * (MAXN + 3));
+    float *s = malloc(sizeof(float) * ROWS), y[MAXN], y2[MAXN];
+    fill(a, MAXN, 1.0f);
+    fill(b, ROWS * (MAXN + 3), 2.0f);
+    fill(s, ROWS, 1.0f);
+    int bad_dot = 0, bad_sum = 0;
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        const int64_t n = ns[k], bs = n + 3;
+        float d4[4];
+        l4a_vec_dot_f32_x4(a, b, bs, n, d4);
+        for (int r = 0; r < 4; r++) {
+            const float one = l4a_vec_dot_f32(a, b + r * bs, n);
+            bad_dot += memcmp(&one, &d4[r], sizeof one) != 0;
+        }
+        for (int64_t rows = 0; rows <= ROWS; rows++) {
+            l4a_vec_wsum_f32(y, s, b, bs, rows, n);
+            memset(y2, 0, sizeof y2);
+            for (int64_t j = 0; j < rows; j++) l4a_vec_axpy_f32(y2, s[j], b + j * bs, n);
+            bad_sum += memcmp(y, y2, sizeof(float) * (size_t)n) != 0;
+        }
+    }
+    CHECK_MSG(bad_dot == 0, "vec_dot_f32_x4: %d results differ from vec_dot_f32", bad_dot);
+    /* the vector f16 rounding (attention's q and probabilities) against the scalar one, bit
+     * for bit, over normal, subnormal, overflowing and halfway values; n = 700 runs the
+     * 256-element chunks and a tail */
+    {
+        enum { NR = 700 };
+        float xr[NR], want[NR];
+        fill(xr, NR, 1.0f);
+        for (int i = 0; i < NR; i++) {
+            if (i % 7 == 1) xr[i] *= 1e-5f;                 /* f16 subnormals */
+            if (i % 7 == 2) xr[i] *= 7e4f;                  /* past 65504 */
+            if (i % 7 == 3) xr[i] = 1.0f + (float)(2 * i + 1) / 2048.0f;  /* halfway */
+            want[i] = l4a_f16_to_f32(l4a_f32_to_f16(xr[i]));
+        }
+        l4a_vec_round_f16(xr, NR);
+        CHECK_MSG(memcmp(xr, want, sizeof xr) == 0, "vec_round_f16 differs from l4a_f32_to_f16");
+    }
+    /* the vectorizable exp of SiLU and GELU: within 4 ulp (2^-21 relative) of e^x over
+     * [-87, 88], its whole unclamped range, in steps of 1/128 */
+    {
+        int bad_exp = 0;
+        for (int i = 0; i <= 175 * 128; i++) {
+            const float xe = -87.0f + (float)i / 128.0f;
+            bad_exp += !near(l4a_exp_approx(xe), exp((double)xe), 0x1p-21, 0);
+        }
+        CHECK_MSG(bad_exp == 0, "l4a_exp_approx: %d values off by more than 4 ulp", bad_exp);
+    }
+    CHECK_MSG(bad_sum == 0, "vec_wsum_f32: %d sums differ from the axpy sequence", bad_sum);
+    free(a);
+    free(b);
+    free(s);
+}
+
 static void test_vec(void) {
     static const int64_t ns[] = {0, 1, 7, 8, 9, 31, 33, 64, 100, 257};
     for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
@@ -538,6 +598,31 @@ static void test_activations(void) {
         bad += !near(o[i], want, 1e-6, 1e-6);
     }
     CHECK_MSG(bad == 0, "geglu: %d wrong", bad);
+    /* a sweep over [-100, 100] (steps of 1/64: both tails, the clamp of the exp at -87 and
+     * 88, and the lane tails of n = 12801), with the tolerances above: the exp of
+     * activation.c is within a few ulp, far below 1e-6 relative */
+    {
+        enum { NS = 12801 };
+        float *sg = malloc(sizeof(float) * NS), *su = malloc(sizeof(float) * NS),
+              *so = malloc(sizeof(float) * NS);
+        for (int i = 0; i < NS; i++) {
+            sg[i] = -100.0f + (float)i / 64.0f;
+            su[i] = 1.0f;
+        }
+        int bs = 0, bg = 0;
+        l4a_swiglu_forward(so, sg, su, NS);
+        for (int i = 0; i < NS; i++) bs += !near(so[i], sg[i] / (1.0 + exp(-(double)sg[i])), 1e-6, 1e-7);
+        l4a_geglu_forward(so, sg, su, NS);
+        for (int i = 0; i < NS; i++) {
+            const double x = sg[i];
+            bg += !near(so[i], 0.5 * x * (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x))),
+                        1e-6, 1e-6);
+        }
+        CHECK_MSG(bs == 0 && bg == 0, "activation sweep: swiglu %d, geglu %d wrong", bs, bg);
+        free(sg);
+        free(su);
+        free(so);
+    }
     l4a_add_forward(o, g, u, N);
     bad = 0;
     for (int i = 0; i < N; i++) bad += o[i] != g[i] + u[i];
@@ -551,6 +636,7 @@ static void test_activations(void) {
 
 int main(void) {
     test_vec();
+    test_vec_blocked();
     test_matmul();
     test_matmul_n();
     test_act_round();

@@ -31,8 +31,10 @@
  *       F16, BF16  e = |x| 2^-11, |x| 2^-8 (+ the smallest subnormal)
  *     so |ref - sum w x| <= sum_i |w_i| e_i + (nb + 6) u T, plus for Q8_1 2^-10 T (its s is
  *     an f16 rounding of d * sum q with d not rounded).
- *  4. Tiles: every nw x na <= 4 x 4, with strides that are not the row size, against the
- *     reference dot of each pair (bound 2); out entries outside the tile stay untouched.
+ *  4. Tiles: every nw x na <= 4 x 8, with strides that are not the row size, against the
+ *     reference dot of each pair (bound 2), and bit for bit against the same ISA's single
+ *     dot of the pair (the matmul's batch invariance); out entries outside the tile stay
+ *     untouched.
  *  5. Activation quantizers: each ISA's bytes equal the reference's, on random data and on
  *     zeros, exact halves, huge and tiny values, Inf and NaN.
  */
@@ -300,19 +302,19 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
     const l4a_vecdot *ref = l4a_vecdot_get_ref(wt->type);
     if (!ref) return;
     const int64_t n = nblocks * (ref->block == 1 ? 33 : ref->block);
-    enum { R = L4A_VECDOT_TILE };
-    row_case rows[R], acts[R];
+    enum { R = L4A_VECDOT_TILE, RA = L4A_VECDOT_TILE_NA };
+    row_case rows[R], acts[RA];
     for (int r = 0; r < R; r++) row_case_init(&rows[r], wt, ref, n, r & 1);
-    for (int c = 0; c < R; c++) row_case_init(&acts[c], wt, ref, n, 0);
+    for (int c = 0; c < RA; c++) row_case_init(&acts[c], wt, ref, n, 0);
     /* strides that are not the row size (multiples of 4: F32 and Q8_K fields stay aligned) */
     const size_t ws = rows[0].wbytes + 4, as = acts[0].abytes + 12, os = R + 3;
-    uint8_t *W = calloc(R, ws), *A = calloc(R, as);
+    uint8_t *W = calloc(R, ws), *A = calloc(RA, as);
     for (int r = 0; r < R; r++) memcpy(W + r * ws, rows[r].w, rows[r].wbytes);
-    for (int c = 0; c < R; c++) memcpy(A + c * as, acts[c].act, acts[c].abytes);
-    float want[R][R];
-    double bound[R][R];
+    for (int c = 0; c < RA; c++) memcpy(A + c * as, acts[c].act, acts[c].abytes);
+    float want[R][RA];
+    double bound[R][RA];
     for (int r = 0; r < R; r++)
-        for (int c = 0; c < R; c++) {
+        for (int c = 0; c < RA; c++) {
             want[r][c] = ref->dot(n, rows[r].w, acts[c].act);
             double T = 0;                   /* the T of the pair (see the top of this file) */
             for (int64_t i = 0; i < n; i++) T += rows[r].mag[i] * fabs((double)acts[c].af[i]);
@@ -321,13 +323,16 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
     for (int isa = 0; isa < L4A_ISA_COUNT; isa++) {
         const l4a_vecdot *v = l4a_vecdot_get_isa(wt->type, (l4a_isa)isa);
         if (!v) continue;
-        int bad = 0, untouched_bad = 0;
+        int bad = 0, untouched_bad = 0, same_bad = 0;
+        float single[R][RA];                 /* this ISA's one-pair dot of each pair */
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < RA; c++) single[r][c] = v->dot(n, W + r * ws, A + c * as);
         for (int nw = 1; nw <= R; nw++)
-            for (int na = 1; na <= R; na++) {
-                float out[R * (R + 3)];
+            for (int na = 1; na <= RA; na++) {
+                float out[RA * (R + 3)];
                 for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) out[i] = -12345.0f;
                 v->dot_tile(n, W, ws, nw, A, as, na, out, os);
-                for (int c = 0; c < R; c++)
+                for (int c = 0; c < RA; c++)
                     for (size_t r = 0; r < os; r++) {
                         const float o = out[c * os + r];
                         if (c < na && (int)r < nw) {
@@ -336,6 +341,10 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
                                     fprintf(stderr, "    %s %s tile %dx%d [%zu][%d] = %.9g, ref %.9g\n",
                                             type_name(wt->type), v->isa, nw, na, r, c, o, want[r][c]);
                             }
+                            if (memcmp(&o, &single[r][c], sizeof o) != 0 && same_bad++ < 3)
+                                fprintf(stderr, "    %s %s tile %dx%d [%zu][%d] = %.9g, dot %.9g\n",
+                                        type_name(wt->type), v->isa, nw, na, r, c, o,
+                                        single[r][c]);
                         } else if (o != -12345.0f) {
                             untouched_bad++;
                         }
@@ -343,13 +352,18 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
             }
         CHECK_MSG(bad == 0, "%s on %s: %d tile entries off", type_name(wt->type),
                   l4a_isa_name((l4a_isa)isa), bad);
+        /* the matmul's batch invariance rests on this: a token's result must not depend on
+         * the tile shape (how many weight rows and tokens share a call) */
+        CHECK_MSG(same_bad == 0, "%s on %s, %lld blocks: %d tile entries not bit-identical to "
+                  "the single dot", type_name(wt->type), l4a_isa_name((l4a_isa)isa),
+                  (long long)nblocks, same_bad);
         CHECK_MSG(untouched_bad == 0, "%s on %s: %d entries outside the tile written",
                   type_name(wt->type), l4a_isa_name((l4a_isa)isa), untouched_bad);
     }
     free(W);
     free(A);
     for (int r = 0; r < R; r++) row_case_free(&rows[r]);
-    for (int c = 0; c < R; c++) row_case_free(&acts[c]);
+    for (int c = 0; c < RA; c++) row_case_free(&acts[c]);
 }
 
 /* 5: activation quantizers, byte for byte */
@@ -426,6 +440,7 @@ int main(void) {
     for (size_t k = 0; k < N_WTYPES; k++) {
         test_rows(&WTYPES[k]);
         test_tiles(&WTYPES[k], 3);
+        test_tiles(&WTYPES[k], 19);     /* AVX-512 32-element kernels: 2 groups of 8 + 3 */
     }
     printf("largest |simd - ref| / bound:");
     for (int isa = 1; isa < L4A_ISA_COUNT; isa++)

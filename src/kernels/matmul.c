@@ -16,8 +16,10 @@
  *
  * Every output element is computed by the same sequence of float operations whatever T, the
  * tiling and the number of threads (the float 1x1, 1x4 and 4x4 blocks share one summation
- * order; the integer path takes one token per call), so decoding tokens one at a time or in a
- * batch gives identical results. Not a tuned GEMM (no packing, no cache blocking over C).
+ * order; the integer tile kernels compute each output alike whatever the tile's shape), so
+ * decoding tokens one at a time or in a batch gives identical results. The integer path
+ * blocks tokens so that a block's activations stay in L2 while the thread's weight tiles pass
+ * over them. Not a tuned GEMM (no packing, no blocking over C).
  */
 #include "kernels/kernels.h"
 #include "kernels/vec.h"
@@ -65,20 +67,54 @@ typedef struct matmul_job {
     size_t scratch_stride;
 } matmul_job;
 
-/* The integer path: out rows r0..r0+nr-1 for every token, L4A_VECDOT_TILE weight rows per
- * call and one token at a time. Not several tokens per call: the SIMD tile kernels may sum a
- * dot product in another order when they hold several activation rows, and a token's result
- * must not depend on its neighbours in the batch (see the top of the file). */
-static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, int64_t nr) {
-    const int64_t C = op->w->ne[0], OC = op->w->ne[1], T = j->T, B = L4A_VECDOT_TILE;
+/* The integer path: out rows r0..r0+nr-1 for tokens t0..t1-1, in tiles of L4A_VECDOT_TILE
+ * weight rows x L4A_VECDOT_TILE_NA tokens: each weight block is unpacked once for up to
+ * eight tokens. The tile kernels compute every output by the same float operations whatever the
+ * tile's shape (tests/test_vecdot.c checks it bit for bit against the single dot), so a
+ * token's result does not depend on its neighbours in the batch (see the top of the file). */
+static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, int64_t nr,
+                             int64_t t0, int64_t t1) {
+    const int64_t OC = op->w->ne[1], C = op->w->ne[0], B = L4A_VECDOT_TILE;
+    const int64_t BA = L4A_VECDOT_TILE_NA;
     const size_t wrow = (size_t)op->w->nb[1];
-    for (int64_t t = 0; t < T; t++)
+    for (int64_t t = t0; t < t1; t += BA) {
+        const int na = (int)(t1 - t < BA ? t1 - t : BA);
         for (int64_t r = 0; r < nr; r += B) {
             const int nw = (int)(nr - r < B ? nr - r : B);
             op->vd->dot_tile(C, l4a_tensor_row(op->w, r0 + r), wrow, nw,
-                             j->xq + (size_t)t * j->xq_row, j->xq_row, 1,
+                             j->xq + (size_t)t * j->xq_row, j->xq_row, na,
                              op->out + t * OC + r0 + r, (size_t)OC);
         }
+    }
+}
+
+/* Bytes of quantized activation rows one pass over a thread's weight tiles keeps in L2 (half
+ * of a 2 MiB L2, the rest for the weight tile and the outputs). A prompt's tokens are cut in
+ * blocks of this size, each block runs over all the thread's tiles: a weight tile is read
+ * from L2 for every token of the block, and from memory once per block. */
+#define ACT_BLOCK_BYTES (512 * 1024)
+
+/* The integer path's part of a job: tiles tb..te-1 for every token, token block by token
+ * block. */
+static void worker_int(const matmul_job *j, int64_t tb, int64_t te) {
+    const int64_t T = j->T, B = L4A_VECDOT_TILE_NA;
+    int64_t tblk = (int64_t)(ACT_BLOCK_BYTES / j->xq_row) / B * B;
+    if (tblk < B) tblk = B;
+    for (int64_t t0 = 0; t0 < T; t0 += tblk) {
+        const int64_t t1 = T - t0 < tblk ? T : t0 + tblk;
+        int k = 0;
+        for (int64_t tile = tb; tile < te; tile++) {
+            while (k + 1 < j->n_ops && tile >= j->ops[k + 1].first_tile) k++;
+            const mm_op *op = &j->ops[k];
+            const int64_t OC = op->w->ne[1];
+            const int64_t r0 = (tile - op->first_tile) * TILE;
+            const int64_t nr = OC - r0 < TILE ? OC - r0 : TILE;
+            tile_product_int(j, op, r0, nr, t0, t1);
+            if (op->bias)
+                for (int64_t t = t0; t < t1; t++)
+                    for (int64_t r = r0; r < r0 + nr; r++) op->out[t * OC + r] += op->bias[r];
+        }
+    }
 }
 
 /* out rows r0..r0+nr-1 for every token, from nr float weight rows wf (row stride ws). */
@@ -114,6 +150,10 @@ static void matmul_worker(void *arg, int ith, int nth) {
     const matmul_job *j = arg;
     int64_t tb, te;
     l4a_split(j->n_tiles, ith, nth, &tb, &te);
+    if (j->ops[0].vd) {         /* every op of a job takes the same path (run_ops) */
+        worker_int(j, tb, te);
+        return;
+    }
     float *wbuf = j->scratch + (size_t)ith * j->scratch_stride;
     int k = 0;
     for (int64_t tile = tb; tile < te; tile++) {
@@ -123,9 +163,7 @@ static void matmul_worker(void *arg, int ith, int nth) {
         const int64_t C = w->ne[0], OC = w->ne[1];
         const int64_t r0 = (tile - op->first_tile) * TILE;
         const int64_t nr = OC - r0 < TILE ? OC - r0 : TILE;
-        if (op->vd) {
-            tile_product_int(j, op, r0, nr);
-        } else if (w->type == L4A_TYPE_F32 && w->nb[1] % sizeof(float) == 0) {
+        if (w->type == L4A_TYPE_F32 && w->nb[1] % sizeof(float) == 0) {
             /* F32 rows are used where they lie */
             tile_product(j, op, l4a_tensor_row(w, r0), (int64_t)(w->nb[1] / sizeof(float)), r0,
                          nr);

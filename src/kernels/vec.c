@@ -70,6 +70,74 @@ float l4a_vec_dot_f32_f16(const float *a, const uint16_t *h, int64_t n) {
     return s;
 }
 
+/* Four rows at once, each summed exactly as l4a_vec_dot_f32 sums one (four lane groups per
+ * row over blocks of 4L, the rest of the whole groups into the first, sum4, then the tail). */
+#define X4_DECL(r) float g##r##0[L] = {0}, g##r##1[L] = {0}, g##r##2[L] = {0}, g##r##3[L] = {0};
+#define X4_STEP(r, k, off)                                                                     \
+    for (int l = 0; l < L; l++) g##r##k[l] = fmaf(a[i + (off) + l], b##r[i + (off) + l], g##r##k[l]);
+#define X4_BLOCK(r) X4_STEP(r, 0, 0) X4_STEP(r, 1, L) X4_STEP(r, 2, 2 * L) X4_STEP(r, 3, 3 * L)
+L4A_VEC_FN
+void l4a_vec_dot_f32_x4(const float *a, const float *b, int64_t bs, int64_t n, float out[4]) {
+    const float *b0 = b, *b1 = b + bs, *b2 = b + 2 * bs, *b3 = b + 3 * bs;
+    X4_DECL(0) X4_DECL(1) X4_DECL(2) X4_DECL(3)
+    int64_t i = 0;
+    for (; i + 4 * L <= n; i += 4 * L) {
+        X4_BLOCK(0) X4_BLOCK(1) X4_BLOCK(2) X4_BLOCK(3)
+    }
+    for (; i + L <= n; i += L) {
+        X4_STEP(0, 0, 0) X4_STEP(1, 0, 0) X4_STEP(2, 0, 0) X4_STEP(3, 0, 0)
+    }
+    float r0 = sum4(g00, g01, g02, g03), r1 = sum4(g10, g11, g12, g13),
+          r2 = sum4(g20, g21, g22, g23), r3 = sum4(g30, g31, g32, g33);
+    for (; i < n; i++) {
+        r0 = fmaf(a[i], b0[i], r0);
+        r1 = fmaf(a[i], b1[i], r1);
+        r2 = fmaf(a[i], b2[i], r2);
+        r3 = fmaf(a[i], b3[i], r3);
+    }
+    out[0] = r0;
+    out[1] = r1;
+    out[2] = r2;
+    out[3] = r3;
+}
+#undef X4_DECL
+#undef X4_STEP
+#undef X4_BLOCK
+
+/* Blocks of 4L outputs in four lane groups, each a chain of fused adds over the rows in
+ * order: what l4a_vec_axpy_f32 row by row computes, without the stores in between. */
+L4A_VEC_FN
+void l4a_vec_wsum_f32(float *restrict y, const float *restrict s, const float *restrict v,
+                      int64_t vs, int64_t n, int64_t d) {
+    int64_t i = 0;
+    for (; i + 4 * L <= d; i += 4 * L) {
+        float y0[L] = {0}, y1[L] = {0}, y2[L] = {0}, y3[L] = {0};
+        for (int64_t j = 0; j < n; j++) {
+            const float *vj = v + j * vs + i;
+            const float sj = s[j];
+            for (int l = 0; l < L; l++) y0[l] = fmaf(sj, vj[l], y0[l]);
+            for (int l = 0; l < L; l++) y1[l] = fmaf(sj, vj[L + l], y1[l]);
+            for (int l = 0; l < L; l++) y2[l] = fmaf(sj, vj[2 * L + l], y2[l]);
+            for (int l = 0; l < L; l++) y3[l] = fmaf(sj, vj[3 * L + l], y3[l]);
+        }
+        for (int l = 0; l < L; l++) y[i + l] = y0[l];
+        for (int l = 0; l < L; l++) y[i + L + l] = y1[l];
+        for (int l = 0; l < L; l++) y[i + 2 * L + l] = y2[l];
+        for (int l = 0; l < L; l++) y[i + 3 * L + l] = y3[l];
+    }
+    for (; i + L <= d; i += L) {
+        float y0[L] = {0};
+        for (int64_t j = 0; j < n; j++)
+            for (int l = 0; l < L; l++) y0[l] = fmaf(s[j], v[j * vs + i + l], y0[l]);
+        for (int l = 0; l < L; l++) y[i + l] = y0[l];
+    }
+    for (; i < d; i++) {
+        float y0 = 0.0f;
+        for (int64_t j = 0; j < n; j++) y0 = fmaf(s[j], v[j * vs + i], y0);
+        y[i] = y0;
+    }
+}
+
 /* The loops below step by whole lane groups (GCC at -O2 vectorizes a loop of known trip
  * count, not one with an unknown remainder), then finish element by element. */
 
@@ -103,6 +171,15 @@ void l4a_vec_f16_to_f32(float *restrict x, const uint16_t *restrict h, int64_t n
     for (; i + L <= n; i += L)
         for (int l = 0; l < L; l++) x[i + l] = half_to_float(h, i + l);
     for (; i < n; i++) x[i] = half_to_float(h, i);
+}
+
+void l4a_vec_round_f16(float *x, int64_t n) {
+    uint16_t h[256];
+    for (int64_t i = 0; i < n; i += 256) {
+        const int64_t m = n - i < 256 ? n - i : 256;
+        l4a_vec_f32_to_f16(h, x + i, m);
+        l4a_vec_f16_to_f32(x + i, h, m);
+    }
 }
 
 /* The matmul's three block shapes (1x1, 1x4, 4x4) compute every sum in the same order: one

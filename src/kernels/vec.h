@@ -28,6 +28,38 @@
  * AVX2, within 7% of 16 with AVX-512, in the 4x4 block below). */
 #define L4A_VEC_LANES 8
 
+/* e^x in float, written so that the compiler vectorizes a loop calling it (libm's expf is a
+ * call per value): e^x = 2^n e^r with n = round(x / ln 2), r = x - n ln 2 (ln 2 in two parts,
+ * fused), e^r by its degree-7 Taylor polynomial on |r| <= ln 2 / 2 (truncation below 2^-27
+ * relative), 2^n put in the exponent bits. x is clamped to [-87, 88], where e^x is a normal
+ * float: e^-87 ~ 1.6e-38 stands for anything smaller (0 included), e^88 ~ 1.7e38 for anything
+ * larger. A NaN gives an unspecified value. Error: a few ulp (libm: below 1). */
+static inline float l4a_exp_approx(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    /* round to nearest by the 1.5 * 2^23 trick (|x / ln 2| < 2^22): vectorizes, unlike
+     * nearbyintf at -O2 */
+    const float big = 12582912.0f;
+    const float n = (x * 1.44269504088896341f + big) - big;
+    float r = __builtin_fmaf(n, -0.693145751953125f, x);         /* ln 2 high part: 16 bits */
+    r = __builtin_fmaf(n, -1.428606765330187e-06f, r);           /* ln 2 - high part */
+    float p = 1.0f / 5040.0f;
+    p = __builtin_fmaf(p, r, 1.0f / 720.0f);
+    p = __builtin_fmaf(p, r, 1.0f / 120.0f);
+    p = __builtin_fmaf(p, r, 1.0f / 24.0f);
+    p = __builtin_fmaf(p, r, 1.0f / 6.0f);
+    p = __builtin_fmaf(p, r, 0.5f);
+    p = __builtin_fmaf(p, r, 1.0f);
+    p = __builtin_fmaf(p, r, 1.0f);
+    const int32_t e = ((int32_t)n + 127) * (1 << 23);            /* 2^n, n in -126 .. 127 */
+    float s;
+    __builtin_memcpy(&s, &e, sizeof s);
+    return p * s;
+}
+
+/* x[i] = float(binary16(x[i])): rounded to the nearest f16, as l4a_f32_to_f16 rounds. */
+void l4a_vec_round_f16(float *x, int64_t n);
+
 /* sum_i a[i] * b[i] over n floats. */
 float l4a_vec_dot_f32(const float *a, const float *b, int64_t n);
 /* sum_i a[i] * float(h[i]) with h IEEE binary16 bits. */
@@ -40,6 +72,16 @@ void l4a_vec_axpy_f16(float *y, float s, const uint16_t *h, int64_t n);
 void l4a_vec_f32_to_f16(uint16_t *h, const float *x, int64_t n);
 /* x[i] = float(h[i]). */
 void l4a_vec_f16_to_f32(float *x, const uint16_t *h, int64_t n);
+
+/* y[i] = sum_j s[j] * v_j[i] over n rows v_j = v + j * vs (floats), i < d: the same fused
+ * operations, in the same order, as y = 0 then l4a_vec_axpy_f32(y, s[j], v_j, d) for
+ * j = 0..n-1 (so the same bits), with the sums kept in registers across the rows instead of
+ * read and written back per row. Attention's weighted sum of value rows. */
+void l4a_vec_wsum_f32(float *y, const float *s, const float *v, int64_t vs, int64_t n,
+                      int64_t d);
+/* out[r] = l4a_vec_dot_f32(a, b_r, n) for the four rows b_r = b + r * bs, bit for bit: each
+ * a[i] is loaded once for the four. Attention's query-key scores. */
+void l4a_vec_dot_f32_x4(const float *a, const float *b, int64_t bs, int64_t n, float out[4]);
 
 /* The matmul's blocks. All three sum in the same order (see vec.c), so each result is the
  * same whichever block computes it. sum_i w[i] * x[i]: */

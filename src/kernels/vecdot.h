@@ -47,9 +47,13 @@ typedef void (*l4a_quantize_act_fn)(const float *x, void *y, int64_t n);
 /* An nw x na tile of dot products for prompt processing (a matrix-matrix product): weight
  * rows w + r * w_stride (bytes, r < nw) and activation rows a + c * a_stride (bytes, c < na),
  * out[c * out_stride + r] = dot(w_r, a_c) - the layout of out (T,OC) when c is the token and
- * r the output channel. 1 <= nw, na <= L4A_VECDOT_TILE. Each weight block is loaded once for
- * all na activation rows (and each activation block once for all nw weight rows). */
+ * r the output channel. 1 <= nw <= L4A_VECDOT_TILE, 1 <= na <= L4A_VECDOT_TILE_NA. Each
+ * weight block is unpacked once for several activation rows (and each activation block read
+ * once for several weight rows), as far as registers allow. Every out entry is bit-identical
+ * to dot(w_r, a_c) of the same entry: the kernels compute each output by the same float
+ * operations whatever the tile's shape (the matmul's batch invariance rests on it). */
 #define L4A_VECDOT_TILE 4
+#define L4A_VECDOT_TILE_NA 8
 typedef void (*l4a_vec_dot_tile_fn)(int64_t n, const void *w, size_t w_stride, int nw,
                                     const void *a, size_t a_stride, int na, float *out,
                                     size_t out_stride);

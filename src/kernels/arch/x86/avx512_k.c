@@ -8,12 +8,15 @@
  *    from an opmask test of qh against bit 2p (low half) or 2p+1 (high half);
  *  - Q6_K: elements 128h + 64t .. +63 are nibble t of ql[64h..64h+63] (contiguous) plus two
  *    bits of qh[32h..32h+31] shifted by 4t or 4t+2 per half.
- * vpmaddubsw gives int16 pair sums (u <= 63, no saturation), vpdpwssd multiplies them by the
- * sub-block scales (one vpshufb / vpermw builds each chunk's scale vector) and accumulates in
- * int32. Per super-block the int32 lanes are converted and added with one FMA by d_a d into
+ * vpdpbusd sums four products per int32 lane (at most 4 * 63 * 128 < 2^15), vpackssdw packs
+ * two chunks' sums to int16 exactly, vpdpwssd multiplies them by the sub-block scales (one
+ * vpshufb / vpermw builds each pair of chunks' scale vector) and accumulates in int32: one
+ * multiply-port instruction per 64 products and row, with the scale step shared by two. Per super-block the int32 lanes are converted and added with one FMA by d_a d into
  * float lanes; the mins (sum_j m_j bsum_j) and Q6_K's -32 offset (sum_k s_k bsum_k, exact in
- * int32) go through the activation's bsums. Float accumulation in lanes: within the bound of
- * tests/test_vecdot.c (not bit-identical to the reference, unlike k_body.h).
+ * int32) go through the activation's bsums. Float accumulation in lanes, one accumulator per
+ * output (Q4_K/Q5_K: per super-block one FMA adds the scaled sums, one subtracts the mins in
+ * the low 8 lanes): within the bound of tests/test_vecdot.c (not bit-identical to the
+ * reference, unlike k_body.h), and the same operations whatever the tile's shape.
  * Q2_K and Q3_K use the 256-bit kernels of k_body.h (EVEX vpdpwssd), included below.
  *
  * Called only when CPUID reports these features and the OS saves the AVX-512 state.
@@ -48,10 +51,24 @@ TGT INLINE __m512i zscale_pair(__m512i sc_all, int j) {
     return _mm512_shuffle_epi8(sc_all, ctrl);
 }
 
-/* Q4_K (T == K4) / Q5_K, one weight row r against NA activation rows: adds to acc[c] (lanes)
- * and accm[c] (the mins term, subtracted at the end). */
+/* int16 lanes for the packed sums of chunks p, p + 1 (see zsb_q45_k): 128-bit lanes 0 and 1
+ * [s_2p x 4, s_2p+2 x 4], lanes 2 and 3 [s_2p+1 x 4, s_2p+3 x 4] */
+TGT INLINE __m512i zscale_quad(__m512i sc_all, int p) {
+    const int j0 = 2 * p, j1 = 2 * p + 2, j2 = 2 * p + 1, j3 = 2 * p + 3;
+#define W2(j) (char)(2 * (j) + 1), (char)(2 * (j)) /* high byte first: _mm512_set_epi8 */
+#define Q4(j) W2(j), W2(j), W2(j), W2(j)
+    const __m512i ctrl = _mm512_set_epi8(Q4(j3), Q4(j2), Q4(j3), Q4(j2), Q4(j1), Q4(j0),
+                                         Q4(j1), Q4(j0));
+#undef Q4
+#undef W2
+    return _mm512_shuffle_epi8(sc_all, ctrl);
+}
+
+/* Q4_K (T == K4) / Q5_K, one weight row r against NA activation rows: adds to acc[c] the
+ * scaled sums (16 lanes), then subtracts the mins term (its 8 lanes in the low half): one
+ * accumulator per output, so that a 4 x 4 tile's 16 of them stay in registers. */
 TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uint8_t *a,
-                          size_t as, int64_t i, __m512 *acc, __m256 *accm) {
+                          size_t as, int64_t i, __m512 *acc) {
     __m512i sc_all;
     __m256i m16;
     zk45_scales(b, &sc_all, &m16);
@@ -59,32 +76,40 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
     const __m512i qh = T == K5 ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 16)))
                                : _mm512_setzero_si512();
     const __m512i shift = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
-    __m512i is[4];
-#pragma GCC unroll 4
-    for (int c = 0; c < NA; c++) is[c] = _mm512_setzero_si512();
+    __m512i u[4];
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++) {
         const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * p)));
-        __m512i u = _mm512_and_si512(_mm512_srlv_epi64(q, shift), _mm512_set1_epi8(0x0F));
+        u[p] = _mm512_and_si512(_mm512_srlv_epi64(q, shift), _mm512_set1_epi8(0x0F));
         if (T == K5) {
             const __m512i bits = _mm512_inserti64x4(
                 _mm512_castsi256_si512(_mm256_set1_epi8((char)(1 << (2 * p)))),
                 _mm256_set1_epi8((char)(1 << (2 * p + 1))), 1);
-            u = _mm512_mask_add_epi8(u, _mm512_test_epi8_mask(qh, bits), u,
-                                     _mm512_set1_epi8(0x10));
+            u[p] = _mm512_mask_add_epi8(u[p], _mm512_test_epi8_mask(qh, bits), u[p],
+                                        _mm512_set1_epi8(0x10));
         }
-        const __m512i sp = zscale_pair(sc_all, 2 * p);
-#pragma GCC unroll 4
-        for (int c = 0; c < NA; c++)
-            is[c] = _mm512_dpwssd_epi32(is[c], _mm512_maddubs_epi16(u, AQ(c, 64 * p)), sp);
     }
+    /* Chunks p and p + 1 (p even): vpdpbusd sums 4 products per int32 lane (|sum| <= 4 * 31 *
+     * 128 < 2^15), vpackssdw packs the two to int16 without saturating - 128-bit lane k of the
+     * result holds chunk p's lanes 4k..4k+3 then chunk p+1's: sub-blocks 2p and 2p+2 in lanes
+     * 0 and 1, 2p+1 and 2p+3 in lanes 2 and 3 - and vpdpwssd multiplies by those scales. One
+     * instruction on the multiply port per 64 products and row, against two for
+     * vpmaddubsw + vpdpwssd. The unpacked row (u, sp) stays in registers for the NA rows. */
+    const __m512i sp0 = zscale_quad(sc_all, 0), sp2 = zscale_quad(sc_all, 2);
     const float d = h2f(ld16(b)), dmin = h2f(ld16(b + 2));
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int c = 0; c < NA; c++) {
+        const __m512i z = _mm512_setzero_si512();
+        __m512i is = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[0], AQ(c, 0)),
+                                                               _mm512_dpbusd_epi32(z, u[1], AQ(c, 64))),
+                                         sp0);
+        is = _mm512_dpwssd_epi32(is, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[2], AQ(c, 128)),
+                                                        _mm512_dpbusd_epi32(z, u[3], AQ(c, 192))),
+                                 sp2);
         const float da = YB(c)->d;
-        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[c]), _mm512_set1_ps(da * d), acc[c]);
-        accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(bsum_dot(YB(c), m16)),
-                                  _mm256_set1_ps(da * dmin), accm[c]);
+        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(da * d), acc[c]);
+        const __m512 ms = _mm512_zextps256_ps512(_mm256_cvtepi32_ps(bsum_dot(YB(c), m16)));
+        acc[c] = _mm512_fnmadd_ps(ms, _mm512_set1_ps(da * dmin), acc[c]);
     }
 }
 
@@ -92,15 +117,8 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
                          __m512 *acc) {
     const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 192)));
     const __m512i s_all = _mm512_castsi256_si512(s16);
-    __m512i is[4];
-#pragma GCC unroll 4
-    for (int c = 0; c < NA; c++)            /* the -32 offset: -32 sum_k s_k bsum_k */
-        is[c] = _mm512_castsi256_si512(_mm256_sub_epi32(
-            _mm256_setzero_si256(), _mm256_slli_epi32(bsum_dot(YB(c), s16), 5)));
-#pragma GCC unroll 4
-    for (int c = 0; c < NA; c++)            /* upper lanes of the cast are undefined */
-        is[c] = _mm512_inserti64x4(is[c], _mm256_setzero_si256(), 1);
     const __m512i low4 = _mm512_set1_epi8(0x0F), hi2 = _mm512_set1_epi8(0x30);
+    __m512i u[4], sp[2];
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++) {
         const __m512i ql = _mm512_loadu_si512(b + 64 * h);
@@ -111,75 +129,83 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
             /* bits 4t (low half) or 4t + 2 (high half) of qh moved to bits 4..5 */
             const __m512i high = t ? _mm512_srlv_epi64(qh, _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2))
                                    : _mm512_sllv_epi64(qh, _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2));
-            const __m512i u = _mm512_or_si512(low, _mm512_and_si512(high, hi2));
-            const int k0 = 8 * h + 4 * t;   /* sub-blocks k0 .. k0+3, 8 int16 lanes each */
-            const __m512i idx = _mm512_inserti64x4(
-                _mm512_castsi256_si512(_mm256_setr_epi16(
-                    (short)k0, (short)k0, (short)k0, (short)k0, (short)k0, (short)k0, (short)k0,
-                    (short)k0, (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1),
-                    (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1), (short)(k0 + 1))),
-                _mm256_setr_epi16((short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 2),
-                                  (short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 2),
-                                  (short)(k0 + 2), (short)(k0 + 2), (short)(k0 + 3),
-                                  (short)(k0 + 3), (short)(k0 + 3), (short)(k0 + 3),
-                                  (short)(k0 + 3), (short)(k0 + 3), (short)(k0 + 3),
-                                  (short)(k0 + 3)),
-                1);
-            const __m512i sp = _mm512_permutexvar_epi16(idx, s_all);
-#pragma GCC unroll 4
-            for (int c = 0; c < NA; c++)
-                is[c] = _mm512_dpwssd_epi32(is[c], _mm512_maddubs_epi16(u, AQ(c, 128 * h + 64 * t)),
-                                            sp);
+            u[2 * h + t] = _mm512_or_si512(low, _mm512_and_si512(high, hi2));
         }
+        /* The two chunks of h as in zsb_q45_k: vpdpbusd (|sum of 4| <= 4 * 63 * 128 < 2^15),
+         * packed to int16 - 128-bit lane k holds sub-block 8h + k (t = 0) then 8h + 4 + k
+         * (t = 1), 16 elements each - then vpdpwssd by those scales. */
+        const short k0 = (short)(8 * h), k1 = (short)(8 * h + 4);
+#define S4(k) (short)(k), (short)(k), (short)(k), (short)(k)
+        const __m512i idx = _mm512_inserti64x4(
+            _mm512_castsi256_si512(_mm256_setr_epi16(S4(k0), S4(k1), S4(k0 + 1), S4(k1 + 1))),
+            _mm256_setr_epi16(S4(k0 + 2), S4(k1 + 2), S4(k0 + 3), S4(k1 + 3)), 1);
+#undef S4
+        sp[h] = _mm512_permutexvar_epi16(idx, s_all);
     }
     const float d = h2f(ld16(b + 208));
-#pragma GCC unroll 4
-    for (int c = 0; c < NA; c++)
-        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[c]), _mm512_set1_ps(YB(c)->d * d), acc[c]);
+#pragma GCC unroll 8
+    for (int c = 0; c < NA; c++) {
+        /* the -32 offset: -32 sum_k s_k bsum_k, in the low 8 lanes */
+        const __m256i off = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                             _mm256_slli_epi32(bsum_dot(YB(c), s16), 5));
+        __m512i is = _mm512_inserti64x4(_mm512_castsi256_si512(off), _mm256_setzero_si256(), 1);
+        const __m512i z = _mm512_setzero_si512();
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++)
+            is = _mm512_dpwssd_epi32(
+                is, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[2 * h], AQ(c, 128 * h)),
+                                       _mm512_dpbusd_epi32(z, u[2 * h + 1], AQ(c, 128 * h + 64))),
+                sp[h]);
+        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(YB(c)->d * d), acc[c]);
+    }
 }
 
 TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, const uint8_t *w,
                        size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
-    __m512 acc[4][4];
-    __m256 accm[4][4];
+    __m512 acc[4][8];
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
-#pragma GCC unroll 4
-        for (int c = 0; c < NA; c++) {
-            acc[r][c] = _mm512_setzero_ps();
-            accm[r][c] = _mm256_setzero_ps();
-        }
+#pragma GCC unroll 8
+        for (int c = 0; c < NA; c++) acc[r][c] = _mm512_setzero_ps();
     for (int64_t i = 0; i < nb; i++) {
 #pragma GCC unroll 4
         for (int r = 0; r < NW; r++) {
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
             if (T == K6) zsb_q6_k(NA, b, a, as, i, acc[r]);
-            else zsb_q45_k(T, NA, b, a, as, i, acc[r], accm[r]);
+            else zsb_q45_k(T, NA, b, a, as, i, acc[r]);
         }
     }
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int c = 0; c < NA; c++)
-            out[(size_t)c * os + (size_t)r] =
-                _mm512_reduce_add_ps(acc[r][c]) - (T == K6 ? 0.0f : hsum_ps(accm[r][c]));
+            out[(size_t)c * os + (size_t)r] = _mm512_reduce_add_ps(acc[r][c]);
 }
 
 #define ZKCASE(W_, A_)                                                                         \
-    case (W_) * 8 + (A_):                                                                      \
-        zktile(T, W_, A_, nb, w, ws, a, as, out, os);                                          \
+    case (W_) * 16 + (A_):                                                                     \
+        zktile(T, W_, A_, nb, wp + (size_t)r0 * ws, ws, ap + (size_t)c0 * as, as,             \
+               out + (size_t)c0 * os + (size_t)r0, os);                                        \
         break;
 
+/* Any nw x na as tiles of up to 2 weight rows x 8 activation rows: a super-block is unpacked
+ * per weight row whatever NW, so what counts is NA (the unpacking is shared by NA rows), and
+ * 2 x 8 accumulators fill 16 registers. */
 TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
                            const void *a, size_t as, int na, float *out, size_t os) {
+    const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / L4A_QK_K;
-    switch (nw * 8 + na) {
-        ZKCASE(1, 1) ZKCASE(1, 2) ZKCASE(1, 3) ZKCASE(1, 4)
-        ZKCASE(2, 1) ZKCASE(2, 2) ZKCASE(2, 3) ZKCASE(2, 4)
-        ZKCASE(3, 1) ZKCASE(3, 2) ZKCASE(3, 3) ZKCASE(3, 4)
-        ZKCASE(4, 1) ZKCASE(4, 2) ZKCASE(4, 3) ZKCASE(4, 4)
-    default: break;
-    }
+    for (int c0 = 0; c0 < na; c0 += 8)
+        for (int r0 = 0; r0 < nw; r0 += 2) {
+            const int ta = na - c0 < 8 ? na - c0 : 8, tw = nw - r0 < 2 ? nw - r0 : 2;
+            switch (tw * 16 + ta) {
+                ZKCASE(1, 1) ZKCASE(1, 2) ZKCASE(1, 3) ZKCASE(1, 4)
+                ZKCASE(1, 5) ZKCASE(1, 6) ZKCASE(1, 7) ZKCASE(1, 8)
+                ZKCASE(2, 1) ZKCASE(2, 2) ZKCASE(2, 3) ZKCASE(2, 4)
+                ZKCASE(2, 5) ZKCASE(2, 6) ZKCASE(2, 7) ZKCASE(2, 8)
+            default: break;
+            }
+        }
 }
 
 #define DEFINE_ZKTYPE(name, T)                                                                 \

@@ -12,8 +12,9 @@
  *    its sign bit flipped: 128) is computed once per activation pair and is the dot's start.
  * The blocks after the last whole group run the 256-bit code of q_body.h (included below,
  * which also provides the kernels used when a row has fewer than 8 blocks).
- * Tiles: up to 4 weight rows x 2 activation rows share each unpacked group (a 4 x 4 tile is
- * two of these). Error: per-lane float accumulation as in q_body.h, within the bound of
+ * Tiles: up to 4 weight rows x 4 activation rows share each unpacked group (the activation
+ * groups do not all fit in registers; the compiler keeps some on the stack, read back as
+ * cheap L1 loads, which beats unpacking the weights twice). Error: per-lane float accumulation as in q_body.h, within the bound of
  * tests/test_vecdot.c.
  *
  * Called only when CPUID reports these features and the OS saves the AVX-512 state.
@@ -113,14 +114,16 @@ TGT INLINE __m512i load_w_pair(const int T, const uint8_t *w, int p) {
 /* NW x NA over the first 8 * ng blocks: acc lanes, minimum terms in accm. */
 TGT INLINE void zgroups(const int T, const int NW, const int NA, int64_t ng, const uint8_t *w,
                         size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
-    /* two accumulator sets (even and odd pairs) when the tile is too small to hide the FMA
-     * latency by itself */
-    const int U = NW * NA <= 2 ? 2 : 1;
-    __m512 acc[2][4][2];
-    __m256 accm[4][2];
+    /* One accumulator set whatever the tile shape, so that every output is the same float
+     * computation in a 1 x 1 call as in a 4 x 2 one (the matmul's batch invariance). Two sets
+     * (even and odd pairs) would hide the FMA latency of the 1 x 1 case better, but a 4 x 2
+     * tile has no registers left for them. */
+    const int U = 1;
+    __m512 acc[2][4][4];
+    __m256 accm[4][4];
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {
             acc[0][r][c] = acc[1][r][c] = _mm512_setzero_ps();
             accm[r][c] = _mm256_setzero_ps();
@@ -131,15 +134,15 @@ TGT INLINE void zgroups(const int T, const int NW, const int NA, int64_t ng, con
         _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5),
         _mm512_setr_epi32(6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7)};
     for (int64_t g = 0; g < ng; g++) {
-        act_grp ag[2];
-#pragma GCC unroll 2
+        act_grp ag[4];
+#pragma GCC unroll 4
         for (int c = 0; c < NA; c++) load_act_grp(T, a + (size_t)c * as + g * 8 * ASIZE(T), &ag[c]);
 #pragma GCC unroll 4
         for (int r = 0; r < NW; r++) {
             const uint8_t *wg = w + (size_t)r * ws + g * 8 * WSIZE(T);
             const __m256 dw = gather8_f16(wg, WSIZE(T), 0);
-            __m512 sd[2];
-#pragma GCC unroll 2
+            __m512 sd[4];
+#pragma GCC unroll 4
             for (int c = 0; c < NA; c++) {
                 sd[c] = _mm512_castps256_ps512(_mm256_mul_ps(dw, ag[c].d));
                 if (HAS_MIN(T))
@@ -148,7 +151,7 @@ TGT INLINE void zgroups(const int T, const int NW, const int NA, int64_t ng, con
 #pragma GCC unroll 4
             for (int p = 0; p < 4; p++) {
                 const __m512i u = load_w_pair(T, wg, p);
-#pragma GCC unroll 2
+#pragma GCC unroll 4
                 for (int c = 0; c < NA; c++) {
                     const __m512i is = _mm512_dpbusd_epi32(ag[c].off[p], u, ag[c].q[p]);
                     const __m512 sc = _mm512_permutexvar_ps(pair_idx[p], sd[c]);
@@ -160,7 +163,7 @@ TGT INLINE void zgroups(const int T, const int NW, const int NA, int64_t ng, con
     }
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {
             const __m512 s = U == 2 ? _mm512_add_ps(acc[0][r][c], acc[1][r][c]) : acc[0][r][c];
             out[(size_t)c * os + (size_t)r] =
@@ -182,11 +185,14 @@ TGT INLINE void ztile(const int T, const int NW, const int NA, int64_t nb, const
         tile(T, NW, NA, 1, rest, w + ng * 8 * WSIZE(T), ws, a + ng * 8 * ASIZE(T), as, tail, 4);
 #pragma GCC unroll 4
         for (int r = 0; r < NW; r++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
             for (int c = 0; c < NA; c++) out[(size_t)c * os + (size_t)r] += tail[c * 4 + r];
     }
 }
 
+#ifndef ZTILE_A
+#define ZTILE_A 4
+#endif
 #define ZCASE(W_, A_)                                                                          \
     case (W_) * 8 + (A_):                                                                      \
         ztile(T, W_, A_, nb, wp, ws, ap + (size_t)c0 * as, as, out + (size_t)c0 * os, os);     \
@@ -196,11 +202,13 @@ TGT INLINE void ztile_any(const int T, int64_t n, const void *w, size_t ws, int 
                           const void *a, size_t as, int na, float *out, size_t os) {
     const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / 32;
-    for (int c0 = 0; c0 < na; c0 += 2) {
-        const int ta = na - c0 < 2 ? na - c0 : 2;
+    for (int c0 = 0; c0 < na; c0 += ZTILE_A) {
+        const int ta = na - c0 < ZTILE_A ? na - c0 : ZTILE_A;
         switch (nw * 8 + ta) {
-            ZCASE(1, 1) ZCASE(1, 2) ZCASE(2, 1) ZCASE(2, 2)
-            ZCASE(3, 1) ZCASE(3, 2) ZCASE(4, 1) ZCASE(4, 2)
+            ZCASE(1, 1) ZCASE(1, 2) ZCASE(1, 3) ZCASE(1, 4)
+            ZCASE(2, 1) ZCASE(2, 2) ZCASE(2, 3) ZCASE(2, 4)
+            ZCASE(3, 1) ZCASE(3, 2) ZCASE(3, 3) ZCASE(3, 4)
+            ZCASE(4, 1) ZCASE(4, 2) ZCASE(4, 3) ZCASE(4, 4)
         default: break;
         }
     }

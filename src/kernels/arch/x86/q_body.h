@@ -136,8 +136,7 @@ TGT INLINE void tile_block(const int T, const int NW, const int NA, __m256 acc[4
     }
 }
 
-/* An NW x NA tile over nb blocks; U independent accumulator sets hide the FMA latency when
- * the tile is small. */
+/* An NW x NA tile over nb blocks; U independent accumulator sets (U = 1 in use: see UNROLL). */
 TGT INLINE void tile(const int T, const int NW, const int NA, const int U, int64_t nb,
                      const uint8_t *w, size_t ws, const uint8_t *a, size_t as, float *out,
                      size_t os) {
@@ -164,7 +163,9 @@ TGT INLINE void tile(const int T, const int NW, const int NA, const int U, int64
         }
 }
 
-#define UNROLL(W_, A_) ((W_) * (A_) == 1 ? 4 : (W_) * (A_) == 2 ? 2 : 1)
+/* One accumulator set for every tile shape: a result must not depend on how many weight rows
+ * and activation rows shared its call (the matmul's batch invariance, kernels/matmul.c). */
+#define UNROLL(W_, A_) 1
 #define TCASE(W_, A_)                                                                          \
     case (W_) * 8 + (A_):                                                                      \
         if ((W_) <= TILE_W && (A_) <= TILE_A)                                                  \
@@ -194,7 +195,7 @@ TGT INLINE void tile_any(const int T, int64_t n, const void *w, size_t ws, int n
 #define DEFINE_TYPE(name, T)                                                                   \
     TGT static float dot_##name(int64_t n, const void *w, const void *a) {                     \
         float out;                                                                             \
-        tile(T, 1, 1, 4, n / 32, w, 0, a, 0, &out, 0);                                         \
+        tile(T, 1, 1, UNROLL(1, 1), n / 32, w, 0, a, 0, &out, 0);                                         \
         return out;                                                                            \
     }                                                                                          \
     TGT static void tile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,    \
