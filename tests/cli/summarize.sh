@@ -6,9 +6,13 @@
 # decision (14 mars) and the action's deadline (7 mars); and the Markdown written with -o has
 # its sections. About 2 x 1 min on 2 idle cores (the sample is ~400 tokens: one pass).
 # L4A_TEST_THREADS=N sets -t (default 0: one thread per physical core).
+# Under sanitizers (L4A_TEST_FAST=1, 5-20x slower) the sample runs use smollm2-135m: the
+# structure and the Markdown are checked, the content (names, dates) only in the normal run.
 name=summarize
 . "$(dirname "$0")/lib.sh"
 need jq
+SM=qwen2.5-1.5b-instruct; MO=
+[ "${L4A_TEST_FAST:-0}" = 1 ] && { SM=smollm2-135m; MO="--max-output 96"; }
 
 out=$("$BIN" summarize --help); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q -- "--prompts DIR" && ok || bad "--help"
@@ -31,7 +35,7 @@ err=$("$BIN" summarize -m qwen2.5-1.5b-instruct --prompts "$tmp" -c 128 "$tmp/t.
 [ $? -eq 1 ] && echo "$err" | grep -q "at least" && ok || bad "tiny context: $err"
 
 # the sample meeting, JSON
-json=$("$BIN" summarize -m qwen2.5-1.5b-instruct -t "${L4A_TEST_THREADS:-0}" --json data/samples/reunion_equipe_produit.txt \
+json=$("$BIN" summarize -m $SM $MO -t "${L4A_TEST_THREADS:-0}" --json data/samples/reunion_equipe_produit.txt \
        2>"$tmp/err"); rc=$?
 [ $rc -eq 0 ] && ok || { bad "sample --json: exit $rc"; cat "$tmp/err" >&2; }
 grep -q "summarize: final  1/1" "$tmp/err" && ok || bad "no progress on stderr"
@@ -47,12 +51,16 @@ echo "$json" | jq -e '
   and (.action_items | type == "array" and all(
        (keys == ["action","deadline","owner"]) and (.deadline == null or (.deadline | type == "string"))))
 ' >/dev/null && ok || bad "sample JSON structure: $json"
-for w in "Claire Martin" "Julien Petit" "Sophie Bernard" "14 mars" "7 mars"; do
-    echo "$json" | grep -q "$w" && ok || bad "sample JSON lacks '$w': $json"
-done
+if [ "$SM" = qwen2.5-1.5b-instruct ]; then
+    for w in "Claire Martin" "Julien Petit" "Sophie Bernard" "14 mars" "7 mars"; do
+        echo "$json" | grep -q "$w" && ok || bad "sample JSON lacks '$w': $json"
+    done
+else
+    echo "content of the minutes not judged with $SM (the normal run checks it with the default model)"
+fi
 
 # the sample meeting, Markdown to a file
-"$BIN" summarize -m qwen2.5-1.5b-instruct -t "${L4A_TEST_THREADS:-0}" data/samples/reunion_equipe_produit.txt \
+"$BIN" summarize -m $SM $MO -t "${L4A_TEST_THREADS:-0}" data/samples/reunion_equipe_produit.txt \
     -o "$tmp/min.md" 2>/dev/null; rc=$?
 [ $rc -eq 0 ] && ok || bad "sample -o: exit $rc"
 for h in "^# " "^## Résumé" "^## Décisions" "^## Actions" "^| Responsable | Action | Échéance |"; do
