@@ -5,6 +5,8 @@
 # verbs that need a vocabulary failing with a message on a folder without tokenizer files, and
 # tiny models with the real vocabularies giving HF's ids from the folder and its conversion.
 name=hf; . "$(dirname "$0")/lib.sh"
+# hex to bytes (python3 is a setup.sh package; xxd is not on a fresh Debian)
+unhex() { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))'; }
 expect() {
     local want=$1 desc=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
@@ -45,7 +47,7 @@ TOKDIR=${L4A_TOKENIZERS_DIR:-../shared/data/tokenizers}
 [ -d "$TOKDIR" ] || TOKDIR=../../shared/data/tokenizers   # a worktree one level deeper
 for T in falcon-7b lucie-7b mistral-7b-v0.1; do
     G=tests/golden/hf_tokens/$T.txt
-    text=$(awk '$1 == "case" { print $2; exit }' "$G" | xxd -r -p)
+    text=$(awk '$1 == "case" { print $2; exit }' "$G" | unhex)
     want=$(awk '$1 == "ids" { $1 = ""; $2 = ""; print; exit }' "$G" | xargs)   # ids N id...
     expect 0 "tokenize -m $T folder" "$BIN" tokenize -m "$TOKDIR/$T" --ids -p "$text"
     got=$(tr -d '[],' <"$tmp/out" | xargs)
@@ -61,7 +63,7 @@ for spec in falcon:falcon-7b: mistral:mistral-7b-v0.1:--no-special lucie:lucie-7
     expect 0 "convert $M" "$BIN" convert "$tmp/$M" -o "$tmp/$M.gguf" --type q8_0
     G=tests/golden/hf_tokens/$T.txt
     for k in 1 2 3 4 5; do
-        text=$(awk -v k=$k '$1 == "case" && ++n == k { print $2; exit }' "$G" | xxd -r -p)
+        text=$(awk -v k=$k '$1 == "case" && ++n == k { print $2; exit }' "$G" | unhex)
         want=$(awk -v k=$k '$1 == "ids" && ++n == k { $1 = ""; $2 = ""; print; exit }' "$G" | xargs)
         for m in "$tmp/$M" "$tmp/$M.gguf"; do
             expect 0 "tokenize -m $m" "$BIN" tokenize -m "$m" --ids $flag -p "$text"
