@@ -6,10 +6,12 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct { _Atomic int *hits; int64_t n; } cover_arg;
 
-static void cover(void *raw, int ith, int nth) {
+static void cover(void *raw, int ith, int nth, int tid) {
+    (void)tid;
     cover_arg *a = raw;
     int64_t b, e;
     l4a_split(a->n, ith, nth, &b, &e);
@@ -35,7 +37,51 @@ static void test_pool(int n_threads) {
     l4a_pool_free(p);
 }
 
+/* A thread that stalls (descheduled, in real life) does not hold the step: the caller claims
+ * the parts it has not started. */
+typedef struct {
+    _Atomic int *hits;
+    _Atomic int by_caller, stalls;
+    int n;
+} stall_arg;
+
+static void stall(void *raw, int part, int n_parts, int tid) {
+    stall_arg *a = raw;
+    if (tid != 0 && atomic_fetch_add(&a->stalls, 1) == 0) {
+        struct timespec ts = {0, 30 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (tid == 0) atomic_fetch_add(&a->by_caller, 1);
+    int64_t b, e;
+    l4a_split(a->n, part, n_parts, &b, &e);
+    for (int64_t i = b; i < e; i++) atomic_fetch_add(&a->hits[i], 1);
+}
+
+static void test_pool_stall(void) {
+    l4a_pool *p = l4a_pool_new(2);
+    CHECK(p != NULL);
+    if (!p) return;
+    const int np = l4a_pool_parts(p);
+    CHECK(np >= 2);
+    enum { N = 777 };
+    static _Atomic int hits[N];
+    int worst = np;
+    for (int rep = 0; rep < 5; rep++) {
+        stall_arg a = {.hits = hits, .n = N};
+        for (int i = 0; i < N; i++) atomic_store(&hits[i], 0);
+        l4a_pool_run(p, stall, &a);
+        int bad = 0;
+        for (int i = 0; i < N; i++) bad += atomic_load(&hits[i]) != 1;
+        CHECK_MSG(bad == 0, "rep %d: %d rows wrong", rep, bad);
+        if (atomic_load(&a.by_caller) < worst) worst = atomic_load(&a.by_caller);
+    }
+    /* the stalled worker holds one part at most; the caller ran all the others */
+    CHECK_MSG(worst >= np - 1, "caller ran %d of %d parts while the worker stalled", worst, np);
+    l4a_pool_free(p);
+}
+
 int main(void) {
+    test_pool_stall();
     test_pool(1);
     test_pool(2);
     test_pool(5);

@@ -1,10 +1,14 @@
 /*
- * threadpool.c - persistent workers woken per parallel step.
+ * threadpool.c - persistent workers that claim the parts of each parallel step.
  *
- * A step is published by bumping `generation`; workers spin briefly on it (a decode step is
- * short, and sleeping costs microseconds), then sleep on a condition variable. Each worker
- * signals completion by decrementing `pending`; the caller, which is worker 0, spins until it
- * reaches zero. Fields written by different threads sit on separate cache lines.
+ * `claim` holds the step's generation (high 32 bits) and its next unclaimed part (low 32
+ * bits). A step is published by storing (generation, 0); each thread, the caller's included,
+ * takes parts with fetch_add until the part number reaches n_parts. A worker that wakes late
+ * may add to a newer step's counter: the part it gets is then a real part of that step, which
+ * it runs with that step's fn and arg (read after the claim; they cannot change before the
+ * step's last part is done). Workers spin briefly on the generation (a decode step is short,
+ * and sleeping costs microseconds), then sleep on a condition variable. The caller waits for
+ * `done` to reach n_parts. Fields written by different threads sit on separate cache lines.
  */
 #include "core/threadpool.h"
 #include "core/core.h"
@@ -15,16 +19,17 @@
 
 #define SPIN_ITERS 20000     /* then sleep on the condition variable */
 #define SPIN_BEFORE_YIELD 256 /* pause-spins between sched_yield calls */
+#define PARTS_PER_THREAD 4
 
 struct l4a_pool {
-    int n;
+    int n, n_parts;
     pthread_t *threads;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    _Alignas(64) _Atomic uint64_t generation;
-    _Alignas(64) _Atomic int pending;
-    _Alignas(64) l4a_pool_fn fn;
-    void *arg;
+    _Alignas(64) _Atomic uint64_t claim;
+    _Alignas(64) _Atomic int done;
+    _Alignas(64) _Atomic(l4a_pool_fn) fn;
+    _Atomic(void *) arg;
     _Atomic bool stop;
 };
 
@@ -39,31 +44,40 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* Claim and run parts until none is left; returns the generation last seen. */
+static uint64_t work(l4a_pool *p, int tid) {
+    for (;;) {
+        uint64_t c = atomic_fetch_add_explicit(&p->claim, 1, memory_order_acq_rel);
+        uint32_t part = (uint32_t)c;
+        if (part >= (uint32_t)p->n_parts) return c >> 32;
+        l4a_pool_fn fn = atomic_load_explicit(&p->fn, memory_order_relaxed);
+        fn(atomic_load_explicit(&p->arg, memory_order_relaxed), (int)part, p->n_parts, tid);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    }
+}
+
 static void *worker_main(void *raw) {
     worker_arg wa = *(worker_arg *)raw;
     l4a_free(raw);
     l4a_pool *p = wa.p;
     uint64_t seen = 0;
     for (;;) {
-        uint64_t g;
         int spins = 0;
-        while ((g = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen) {
+        while (atomic_load_explicit(&p->claim, memory_order_acquire) >> 32 == seen) {
             if (++spins < SPIN_ITERS) {
                 if (spins % SPIN_BEFORE_YIELD == 0) sched_yield();
                 else cpu_relax();
                 continue;
             }
             pthread_mutex_lock(&p->mu);
-            while (atomic_load(&p->generation) == seen && !atomic_load(&p->stop))
+            while (atomic_load(&p->claim) >> 32 == seen && !atomic_load(&p->stop))
                 pthread_cond_wait(&p->cv, &p->mu);
             pthread_mutex_unlock(&p->mu);
             spins = 0;
             if (atomic_load(&p->stop)) return NULL;
         }
         if (atomic_load(&p->stop)) return NULL;
-        seen = g;
-        p->fn(p->arg, wa.ith, p->n);
-        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+        seen = work(p, wa.ith);
     }
 }
 
@@ -75,6 +89,9 @@ l4a_pool *l4a_pool_new(int n_threads) {
         return NULL;
     }
     p->n = n_threads;
+    p->n_parts = n_threads == 1 ? 1 : n_threads * PARTS_PER_THREAD;
+    /* generation 0, every part taken: nothing to run until the first step */
+    atomic_store(&p->claim, (uint64_t)p->n_parts);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     if (n_threads == 1) return p;
@@ -106,7 +123,9 @@ void l4a_pool_free(l4a_pool *p) {
     if (p->threads) {
         pthread_mutex_lock(&p->mu);
         atomic_store(&p->stop, true);
-        atomic_fetch_add(&p->generation, 1);
+        /* a new generation with every part taken: wakes the workers, runs nothing */
+        uint64_t g = (atomic_load(&p->claim) >> 32) + 1;
+        atomic_store(&p->claim, g << 32 | (uint64_t)p->n_parts);
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
         for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
@@ -118,21 +137,24 @@ void l4a_pool_free(l4a_pool *p) {
 }
 
 int l4a_pool_size(const l4a_pool *p) { return p ? p->n : 1; }
+int l4a_pool_parts(const l4a_pool *p) { return p ? p->n_parts : 1; }
 
 void l4a_pool_run(l4a_pool *p, l4a_pool_fn fn, void *arg) {
     if (!p || p->n == 1) {
-        fn(arg, 0, 1);
+        fn(arg, 0, 1, 0);
         return;
     }
-    p->fn = fn;
-    p->arg = arg;
-    atomic_store_explicit(&p->pending, p->n - 1, memory_order_relaxed);
+    atomic_store_explicit(&p->fn, fn, memory_order_relaxed);
+    atomic_store_explicit(&p->arg, arg, memory_order_relaxed);
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    uint64_t g = (atomic_load_explicit(&p->claim, memory_order_relaxed) >> 32) + 1;
     pthread_mutex_lock(&p->mu);
-    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+    atomic_store_explicit(&p->claim, g << 32, memory_order_release);
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    fn(arg, 0, p->n);
-    for (int spins = 1; atomic_load_explicit(&p->pending, memory_order_acquire) != 0; spins++) {
+    work(p, 0);
+    for (int spins = 1; atomic_load_explicit(&p->done, memory_order_acquire) != p->n_parts;
+         spins++) {
         if (spins % SPIN_BEFORE_YIELD == 0) sched_yield();
         else cpu_relax();
     }

@@ -1,10 +1,14 @@
 /*
  * threadpool.h - a persistent pool of worker threads for data-parallel kernels.
  *
- * The pool is created once per context; l4a_pool_run wakes the workers, each calls
- * fn(arg, ith, nth) with its own index, and returns when all are done. The caller's thread is
- * worker 0, so a pool of 1 runs fn inline with no synchronisation. Kernels split their rows by
- * (ith, nth): see l4a_split().
+ * The pool is created once per context. l4a_pool_run cuts a step into l4a_pool_parts() parts
+ * and every thread, the caller's included, claims parts until none is left: fn(arg, part,
+ * n_parts, tid). Parts are claimed, not assigned, so that a thread the OS has descheduled (a
+ * busy machine, more threads than cores) does not hold the step: the others do its parts.
+ * Kernels split their rows by (part, n_parts), see l4a_split(), and index per-thread scratch
+ * by tid (0 <= tid < l4a_pool_size()). Which thread runs a part never changes what it
+ * computes, so results do not depend on the scheduling. A pool of 1 runs fn inline, as one
+ * part, with no synchronisation.
  */
 #ifndef L4A_THREADPOOL_H
 #define L4A_THREADPOOL_H
@@ -12,16 +16,18 @@
 #include <stdint.h>
 
 typedef struct l4a_pool l4a_pool;
-typedef void (*l4a_pool_fn)(void *arg, int ith, int nth);
+typedef void (*l4a_pool_fn)(void *arg, int part, int n_parts, int tid);
 
 /* NULL on allocation or thread-creation failure (error set). */
 l4a_pool *l4a_pool_new(int n_threads);
 void l4a_pool_free(l4a_pool *p);
+/* Threads (>= 1), and parts of each step (a few per thread; 1 for a pool of 1). */
 int l4a_pool_size(const l4a_pool *p);
-/* Run fn on every worker; returns when all have finished. Not reentrant. */
+int l4a_pool_parts(const l4a_pool *p);
+/* Run fn on every part; returns when all have finished. Not reentrant. */
 void l4a_pool_run(l4a_pool *p, l4a_pool_fn fn, void *arg);
 
-/* The [begin, end) part of n items that worker ith of nth handles. */
+/* The [begin, end) part of n items that part ith of nth handles. */
 static inline void l4a_split(int64_t n, int ith, int nth, int64_t *begin, int64_t *end) {
     int64_t per = (n + nth - 1) / nth;
     int64_t b = per * ith;

@@ -99,7 +99,8 @@ static int64_t first_pos(const l4a_attn_args *a) {
 
 /* F16 cache: widen the rows the batch reads to floats once, rather than once per query head
  * and token inside the dot products. */
-static void widen_worker(void *arg, int ith, int nth) {
+static void widen_worker(void *arg, int ith, int nth, int tid) {
+    (void)tid;
     const l4a_attn_args *a = arg;
     const int64_t lo = first_pos(a), hi = a->pos0 + a->T;
     const int64_t krow = a->HKV * a->DK, vrow = a->HKV * a->DV;
@@ -122,9 +123,9 @@ static void widen_worker(void *arg, int ith, int nth) {
     }
 }
 
-static void attn_worker(void *arg, int ith, int nth) {
+static void attn_worker(void *arg, int ith, int nth, int tid) {
     const l4a_attn_args *a = arg;
-    float *s = a->scratch + (size_t)ith * (size_t)a->scratch_stride;
+    float *s = a->scratch + (size_t)tid * (size_t)a->scratch_stride;
     const bool wide = a->kv_type != L4A_TYPE_F32;   /* rows read from kv_f32 */
     const bool direct = a->kv_type == L4A_TYPE_F16 && a->T == 1;
     const float *k = wide ? a->kv_f32 : a->k, *v = wide ? a->kv_f32 + a->kv_f32_v : a->v;

@@ -146,7 +146,7 @@ static void tile_product(const matmul_job *j, const mm_op *op, const float *wf, 
     }
 }
 
-static void matmul_worker(void *arg, int ith, int nth) {
+static void matmul_worker(void *arg, int ith, int nth, int tid) {
     const matmul_job *j = arg;
     int64_t tb, te;
     l4a_split(j->n_tiles, ith, nth, &tb, &te);
@@ -154,7 +154,7 @@ static void matmul_worker(void *arg, int ith, int nth) {
         worker_int(j, tb, te);
         return;
     }
-    float *wbuf = j->scratch + (size_t)ith * j->scratch_stride;
+    float *wbuf = j->scratch + (size_t)tid * j->scratch_stride;
     int k = 0;
     for (int64_t tile = tb; tile < te; tile++) {
         while (k + 1 < j->n_ops && tile >= j->ops[k + 1].first_tile) k++;
@@ -190,7 +190,8 @@ typedef struct round_job {
     l4a_act_rounding r;
 } round_job;
 
-static void round_worker(void *arg, int ith, int nth) {
+static void round_worker(void *arg, int ith, int nth, int tid) {
+    (void)tid;
     const round_job *j = arg;
     int64_t t0, t1;
     l4a_split(j->T, ith, nth, &t0, &t1);
@@ -230,7 +231,7 @@ static void run_ops(l4a_pool *pool, const mm_op *ops, int n_ops, l4a_act_roundin
     }
     if (r != L4A_ACT_ROUND_NONE) {
         L4A_ASSERT(C % l4a_act_rounding_block(r) == 0);
-        if (T * C < 32768) round_worker(&rj, 0, 1);
+        if (T * C < 32768) round_worker(&rj, 0, 1, 0);
         else l4a_pool_run(pool, round_worker, &rj);
         x = xr;
     }

@@ -62,7 +62,8 @@ static void par_range(const par_job *j, int64_t r0, int64_t r1) {
     }
 }
 
-static void par_worker(void *arg, int ith, int nth) {
+static void par_worker(void *arg, int ith, int nth, int tid) {
+    (void)tid;
     const par_job *j = arg;
     int64_t r0, r1;
     l4a_split(j->rows, ith, nth, &r0, &r1);
