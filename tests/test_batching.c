@@ -53,6 +53,7 @@ static float *alone(const l4a_model *m, const l4a_token *toks, int32_t n, int32_
 }
 
 static void test_model_batching(const char *name) {
+    const int failed0 = l4a_test_failed;
     const char *path = l4a_test_model(name);
     l4a_model *m = NULL;
     if (!path) return;
@@ -148,8 +149,8 @@ static void test_model_batching(const char *name) {
     CHECK(l4a_decode_seq(c, 2, fill, n_ctx, false) == L4A_OK);
     CHECK(l4a_decode_step(c, s02, tt, 2) == L4A_ERR_CONTEXT_FULL);
     CHECK(l4a_ctx_n_past_seq(c, 0) == p0);
-    printf("%s: %d sequences, prompts + %d steps + truncation: identical to decoding alone\n",
-           name, NSEQ, STEPS);
+    printf("%s: %d sequences, prompts + %d steps + truncation: %s\n", name, NSEQ, STEPS,
+           l4a_test_failed == failed0 ? "identical to decoding alone" : "FAILED (see above)");
 done:
     l4a_ctx_free(c);
     for (int s = 0; s < NSEQ; s++) free(ref[s]);

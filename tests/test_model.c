@@ -225,6 +225,7 @@ static bool same_rows(const float *a, const float *b, int32_t nv) {
 }
 
 static void test_kv_cache(const char *name, int32_t n, l4a_kv_type kv) {
+    const int failed0 = l4a_test_failed;
     const char *path = l4a_test_model(name);
     l4a_model *m = NULL;
     if (!path || !EXPECT(l4a_model_load(path, l4a_model_default_params(), &m) == L4A_OK, "%s",
@@ -272,8 +273,9 @@ static void test_kv_cache(const char *name, int32_t n, l4a_kv_type kv) {
     }
     CHECK_MSG(bad == 0, "%s: token by token: %d of %d positions differ from the batch", name, bad,
               n);
-    printf("%s (%s cache): batch, truncate + re-decode, token by token: identical logits over %d "
-           "positions\n", name, kv == L4A_KV_F16 ? "F16" : kv == L4A_KV_Q8_0 ? "Q8_0" : "F32", n);
+    printf("%s (%s cache): batch, truncate + re-decode, token by token: %s over %d positions\n",
+           name, kv == L4A_KV_F16 ? "F16" : kv == L4A_KV_Q8_0 ? "Q8_0" : "F32",
+           l4a_test_failed == failed0 ? "identical logits" : "FAILED (see above)", n);
 done:
     l4a_ctx_free(c);
     l4a_ctx_free(c1);
