@@ -16,7 +16,7 @@ typedef struct bounds {
     int decisions, actions, owner, action, deadline, questions, item;
 } bounds;
 
-static const bounds FULL = {150, 1500, 30, 80, 10, 120, 8, 300, 20, 20, 80, 300, 80, 15, 300};
+static const bounds FULL = {150, 1500, 40, 80, 10, 120, 8, 300, 40, 40, 80, 300, 80, 30, 300};
 static const bounds PART = {0, 600, 20, 80, 6, 120, 5, 250, 10, 10, 80, 250, 80, 8, 250};
 
 static bool is_en(const char *lang) { return lang && !strncmp(lang, "en", 2); }

@@ -151,12 +151,16 @@ l4a_status l4a_prompts_load(l4a_prompts *p, const char *dir) {
     }
     const l4a_embedded_file *full = l4a_embedded_find("meeting_minutes.json");
     const l4a_embedded_file *part = l4a_embedded_find("meeting_minutes_partial.json");
-    if (!full || !part) {
+    const l4a_embedded_file *np = l4a_embedded_find("meeting_notes_prose.json");
+    const l4a_embedded_file *mp = l4a_embedded_find("meeting_minutes_prose.json");
+    if (!full || !part || !np || !mp) {
         l4a_prompts_free(p);
         return l4a_fail(L4A_ERR_INTERNAL, "prompts: the minutes schemas are not embedded");
     }
     p->schema_full = full->data;
     p->schema_partial = part->data;
+    p->schema_notes_prose = np->data;
+    p->schema_minutes_prose = mp->data;
     return L4A_OK;
 }
 

@@ -42,7 +42,9 @@ typedef enum {
 typedef struct l4a_prompts {
     char *text[L4A_PROMPT_COUNT];   /* owned templates */
     const char *schema_full;        /* embedded minutes schema */
-    const char *schema_partial;     /* embedded partial-notes schema */
+    const char *schema_partial;     /* embedded partial-notes schema (map) */
+    const char *schema_notes_prose;     /* summary and topics of notes (merge) */
+    const char *schema_minutes_prose;   /* title, summary and topics (final reduce) */
 } l4a_prompts;
 
 /* The file name of a prompt kind ("minutes_map.txt"). */

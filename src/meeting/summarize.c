@@ -6,7 +6,8 @@
  * Budgets, all in tokens of the model (docs/summarize.md has the arithmetic):
  *   avail   = n_ctx - margin (margin = 8 + n_ctx/64, for template/tokenizer seams)
  *   r_final = min(max_output_tokens, (avail - o_notes) / 3)
- *   r_part  = min(max(256, max_output_tokens / 2), (avail - o_notes - r_final) / 2)
+ *   r_part  = min(max(min(256, max_output_tokens), max_output_tokens / 2),
+ *                 (avail - o_notes - r_final) / 2)
  *   chunk   = avail - o_map - r_part           (or less: params.chunk_tokens)
  * so that any two partial notes plus the notes prompt plus a final output fit the context,
  * which makes every reduce level shrink the number of notes.
@@ -90,14 +91,17 @@ l4a_status l4a_sum_fill(l4a_sum_run *r, l4a_prompt_kind k, const char *const *ke
     return l4a_prompt_fill(r->pr.text[k], l4a_prompt_file(k), K, V, n + 1, out);
 }
 
-l4a_status l4a_sum_generate(l4a_sum_run *r, l4a_prompt_kind k, const char *user, bool partial,
-                            int32_t max_tokens, char **out) {
+l4a_status l4a_sum_generate(l4a_sum_run *r, l4a_prompt_kind k, const char *user,
+                            int32_t max_tokens, cJSON **out) {
     *out = NULL;
+    const char *schema = k == L4A_PROMPT_MAP     ? r->pr.schema_partial
+                         : k == L4A_PROMPT_MERGE  ? r->pr.schema_notes_prose
+                         : k == L4A_PROMPT_REDUCE ? r->pr.schema_minutes_prose
+                                                  : r->pr.schema_full;
+    bool partial = k == L4A_PROMPT_MAP || k == L4A_PROMPT_MERGE;
     char *raw = NULL;
     bool cut = false;
-    l4a_status st = l4a_gen_json(&r->g, r->system, user,
-                                 partial ? r->pr.schema_partial : r->pr.schema_full, max_tokens,
-                                 &raw, &cut);
+    l4a_status st = l4a_gen_json(&r->g, r->system, user, schema, max_tokens, &raw, &cut);
     if (st != L4A_OK) return st;
     r->st.n_generations++;
     r->st.n_truncated += cut;
@@ -109,12 +113,16 @@ l4a_status l4a_sum_generate(l4a_sum_run *r, l4a_prompt_kind k, const char *user,
     }
     l4a_free(raw);
     if (!doc) return l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory for the minutes");
-    char *s = cJSON_PrintUnformatted(doc);
-    cJSON_Delete(doc);
-    if (!s) return l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory for the minutes");
-    *out = l4a_strdup(s);
+    *out = doc;
+    return L4A_OK;
+}
+
+/* doc printed compact, l4a_malloc'ed; NULL when out of memory (message set). */
+static char *print_compact(const cJSON *doc) {
+    char *s = cJSON_PrintUnformatted(doc), *out = s ? l4a_strdup(s) : NULL;
     cJSON_free(s);
-    return *out ? L4A_OK : l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory");
+    if (!out) l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory for the minutes");
+    return out;
 }
 
 /* Overhead of a prompt kind: tokens of the chat with empty placeholders. */
@@ -140,13 +148,15 @@ static l4a_status budgets(l4a_sum_run *r) {
     int32_t maxo = r->p.max_output_tokens;
     int32_t room = r->avail - r->o_notes;
     r->r_final = maxo < room / 3 ? maxo : room / 3;
-    int32_t part = maxo / 2 > 256 ? maxo / 2 : 256;
+    int32_t part = maxo / 2 > 256 ? maxo / 2 : maxo < 256 ? maxo : 256;
     int32_t room2 = (room - r->r_final) / 2;
     r->r_part = part < room2 ? part : room2;
     r->chunk_budget = r->avail - r->o_map - r->r_part;
     if (r->p.chunk_tokens > 0 && r->p.chunk_tokens < r->chunk_budget)
         r->chunk_budget = r->p.chunk_tokens;
-    if (r->r_final < 128 || r->r_part < 96 || r->chunk_budget < 64) {
+    /* a smaller output budget than these minimums is the caller's choice, not a lack of room */
+    int32_t min_final = maxo < 128 ? maxo : 128, min_part = maxo < 96 ? maxo : 96;
+    if (r->r_final < min_final || r->r_part < min_part || r->chunk_budget < 64) {
         int32_t o = r->o_notes > r->o_map ? r->o_notes : r->o_map;
         return l4a_fail(L4A_ERR_INVALID_ARG, "summarize: a context of %d tokens is too small "
                         "for the prompts (%d tokens) and the minutes: use a context of at least "
@@ -215,8 +225,11 @@ static l4a_status single_pass(l4a_sum_run *r, const char *text, int32_t n_tokens
                         "transcript %d) does not fit as planned", n, n_tokens);
     }
     l4a_sum_progress(r, "final", 0, 1);
-    st = l4a_sum_generate(r, L4A_PROMPT_SINGLE, user, false, maxo, out);
+    cJSON *doc = NULL;
+    st = l4a_sum_generate(r, L4A_PROMPT_SINGLE, user, maxo, &doc);
     l4a_free(user);
+    if (st == L4A_OK && !(*out = print_compact(doc))) st = L4A_ERR_NOMEM;
+    cJSON_Delete(doc);
     if (st == L4A_OK) l4a_sum_progress(r, "final", 1, 1);
     return st;
 }
@@ -227,7 +240,7 @@ static l4a_status map_reduce(l4a_sum_run *r, const l4a_transcript *t, char **out
     l4a_status st = plan_chunks(r, t, &ch);
     if (st != L4A_OK) return st;
     r->st.n_chunks = ch.n_chunks;
-    char **notes = l4a_calloc((size_t)ch.n_chunks, sizeof *notes);
+    cJSON **notes = l4a_calloc((size_t)ch.n_chunks, sizeof *notes);
     if (!notes) { l4a_chunks_free(&ch); return l4a_fail(L4A_ERR_NOMEM, "summarize: notes"); }
     char num[16], tot[16];
     snprintf(tot, sizeof tot, "%d", ch.n_chunks);
@@ -241,17 +254,19 @@ static l4a_status map_reduce(l4a_sum_run *r, const l4a_transcript *t, char **out
         st = safe ? l4a_sum_fill(r, L4A_PROMPT_MAP, keys, vals, 3, &user)
                   : l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory");
         if (st == L4A_OK)
-            st = l4a_sum_generate(r, L4A_PROMPT_MAP, user, true, r->r_part, &notes[c]);
+            st = l4a_sum_generate(r, L4A_PROMPT_MAP, user, r->r_part, &notes[c]);
         l4a_free(text);
         l4a_free(safe);
         l4a_free(user);
         if (st == L4A_OK) {
-            L4A_LOG_D("summarize: notes %d/%d: %s", c + 1, ch.n_chunks, notes[c]);
+            char *js = cJSON_PrintUnformatted(notes[c]);
+            L4A_LOG_D("summarize: notes %d/%d: %s", c + 1, ch.n_chunks, js ? js : "?");
+            cJSON_free(js);
             l4a_sum_progress(r, "map", c + 1, ch.n_chunks);
         }
     }
     if (st == L4A_OK) st = l4a_sum_reduce(r, notes, ch.n_chunks, out);
-    for (int32_t c = 0; c < ch.n_chunks; c++) l4a_free(notes[c]);
+    for (int32_t c = 0; c < ch.n_chunks; c++) cJSON_Delete(notes[c]);
     l4a_free(notes);
     l4a_chunks_free(&ch);
     return st;

@@ -116,14 +116,28 @@ void l4a_sum_progress(l4a_sum_run *r, const char *stage, int32_t done, int32_t t
 /* Fill a prompt template of kind k with LANGUAGE and the given extra pairs. */
 l4a_status l4a_sum_fill(l4a_sum_run *r, l4a_prompt_kind k, const char *const *keys,
                         const char *const *vals, size_t n, char **out);
-/* Generate one document for the prompt kind k with the user text filled, normalised and
- * printed compact (*out, l4a_malloc'ed). */
-l4a_status l4a_sum_generate(l4a_sum_run *r, l4a_prompt_kind k, const char *user, bool partial,
-                            int32_t max_tokens, char **out);
-/* The reduce step: partial notes (compact JSON, in meeting order) into the final minutes
- * (compact JSON). Merges groups that fit the context, level after level, until all notes fit
- * one final prompt. */
-l4a_status l4a_sum_reduce(l4a_sum_run *r, char **notes, int32_t n, char **out);
+/* Generate one document for the prompt kind k with the user text filled, under the kind's
+ * schema (single: the minutes; map: partial notes; merge: prose notes; reduce: prose
+ * minutes), normalised into the minutes' structure (partial for map and merge, lists empty
+ * where the schema has none) and returned parsed (*out, cJSON_Delete). */
+l4a_status l4a_sum_generate(l4a_sum_run *r, l4a_prompt_kind k, const char *user,
+                            int32_t max_tokens, cJSON **out);
+/* The reduce step: partial notes (normalised, in meeting order) into the final minutes
+ * (compact JSON, l4a_malloc'ed). The lists are merged by code (lists.c); the prose (summary,
+ * topics) of groups of notes that fit the context is merged by the model, level after level,
+ * until all fit one final prompt, which writes the title, summary and topics. */
+l4a_status l4a_sum_reduce(l4a_sum_run *r, cJSON *const *notes, int32_t n, char **out);
+
+/* ---- lists merged by code (lists.c) */
+
+/* An empty accumulator {participants, decisions, action_items, open_questions}; NULL when out
+ * of memory (message set). */
+cJSON *l4a_lists_new(void);
+/* Add the lists of a normalised note to acc, in order, dropping near-duplicates (the longer
+ * text of two stays; an action without deadline takes its duplicate's). */
+l4a_status l4a_lists_add(cJSON *acc, const cJSON *note);
+/* Copy acc's lists into doc (replacing doc's). */
+l4a_status l4a_lists_put(const cJSON *acc, cJSON *doc);
 
 /* ---- Markdown (markdown.c) */
 l4a_status l4a_minutes_markdown(const cJSON *doc, const char *language, char **out);
