@@ -7,6 +7,10 @@ same prompt and generation lengths) REPS times, then prints medians: prompt toke
 generation tokens/s (tg), their ratios llm4all/llama.cpp, peak RSS of each process (from
 wait4), and the decode bound: weight bytes streamed per second against the read bandwidth
 measured by bench/bw.c in the same run.
+
+--requant q8_0,q4_0 adds, for each model, its requantisation to those types, written once by
+llama.cpp's own quantizer (llama_model_quantize, from the same llama-cpp-python) into
+$LLM4ALL_HOME/bench/ and then measured like the others.
 """
 import argparse, json, os, statistics, subprocess, sys, time
 
@@ -43,6 +47,30 @@ def run_measured(cmd):
 def model_path(name):
     return name if os.path.exists(name) else os.path.join(HOME, "models", name + ".gguf")
 
+FTYPES = {"q8_0": 7, "q4_0": 2}     # llama.cpp's LLAMA_FTYPE_MOSTLY_*
+
+REQUANT = r'''
+import sys, llama_cpp
+p = llama_cpp.llama_model_quantize_default_params()
+p.ftype = int(sys.argv[3]); p.allow_requantize = True
+rc = llama_cpp.llama_model_quantize(sys.argv[1].encode(), sys.argv[2].encode(), p)
+sys.exit(1 if rc != 0 else 0)
+'''
+
+def requantized(path, stem, typ):
+    """The requantisation of path to typ, written once by llama.cpp's quantizer."""
+    if typ not in FTYPES:
+        sys.exit(f"compare: --requant {typ}: one of {', '.join(FTYPES)}")
+    out = os.path.join(HOME, "bench", f"{stem}.{typ}.gguf")
+    if not os.path.exists(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        print(f"compare: requantising {stem} to {typ} -> {out}", file=sys.stderr, flush=True)
+        tmp = out + ".part"
+        subprocess.run([sys.executable, "-c", REQUANT, path, tmp, str(FTYPES[typ])], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.replace(tmp, out)
+    return out
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="smollm2-135m,gemma3-270m,qwen2.5-1.5b-instruct")
@@ -50,6 +78,7 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("-p", type=int, default=512)
     ap.add_argument("-n", type=int, default=128)
+    ap.add_argument("--requant", default="", help="also requantised copies: q8_0,q4_0")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     bw = subprocess.run(["build/bw", "2", "9"], capture_output=True, text=True).stdout.split()
@@ -57,10 +86,15 @@ def main():
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     rows = []
+    todo = []       # (label, path)
     for name in a.models.split(","):
         path = model_path(name)
         if not os.path.exists(path):
             subprocess.run(["build/llm4all", "pull", name], check=True)
+        todo.append((name, path))
+        for typ in [t for t in a.requant.split(",") if t]:
+            todo.append((f"{name} {typ}", requantized(path, os.path.basename(name), typ)))
+    for name, path in todo:
         info = json.loads(subprocess.run(["build/llm4all", "info", "-m", path, "--json"],
                                          capture_output=True, text=True, check=True).stdout)
         wbytes = info.get("size_bytes") or os.path.getsize(path)
