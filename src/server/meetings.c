@@ -42,7 +42,7 @@ typedef struct mjob {
     char id[48];
     l4a_transcript *t;              /* until the job runs */
     const char *language;           /* "fr" / "en" (static) */
-    int32_t max_out;                /* 0: the summariser's default */
+    int32_t max_out;                /* tokens of the final minutes at most */
     job_state state;
     char stage[16];                 /* progress */
     int32_t done, total;
@@ -157,7 +157,7 @@ static void *worker(void *arg) {
         l4a_summary_params p = l4a_summary_default_params();
         p.n_threads = s->p.n_threads;
         p.language = j->language;
-        if (j->max_out > 0) p.max_output_tokens = j->max_out;
+        p.max_output_tokens = j->max_out;
         p.progress = progress_cb;
         p.progress_user = &pc;
         p.cancel = cancel_cb;
@@ -388,7 +388,10 @@ void l4a_h_meeting_submit(l4a_server *s, const l4a_srv_http_req *rq, l4a_srv_res
     }
     j->t = t;
     j->language = r.language;
-    j->max_out = r.max_output_tokens;
+    /* default: the summariser's 1024, lowered to --max-tokens (never under L4A_SRV_MEETING_MIN_OUT) */
+    int32_t dflt = s->p.max_tokens < 1024 ? s->p.max_tokens : 1024;
+    j->max_out = r.max_output_tokens ? r.max_output_tokens
+                 : dflt < L4A_SRV_MEETING_MIN_OUT ? L4A_SRV_MEETING_MIN_OUT : dflt;
     j->created = time(NULL);
     j->refs = 1;
     l4a_srv_meeting_req_free(&r);

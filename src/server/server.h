@@ -65,7 +65,7 @@ bool l4a_srv_utf8_valid(const char *s, size_t n);
 
 /* A validated POST /v1/meetings/summarize body (docs/server.md). transcript points into the
  * cJSON tree json, owned (freed by l4a_srv_meeting_req_free). */
-#define L4A_SRV_MEETING_MIN_OUT 64      /* the summariser's least max_output_tokens */
+#define L4A_SRV_MEETING_MIN_OUT 128     /* below, the summariser has no room for minutes */
 #define L4A_SRV_MEETING_MAX_OUT 4096    /* and ours: the minutes must fit its context */
 typedef struct l4a_srv_meeting_req {
     void *json;                     /* the parsed body (cJSON *) */
