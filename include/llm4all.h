@@ -461,8 +461,8 @@ L4A_API int64_t l4a_transcript_render(const l4a_transcript *t, char *buf, size_t
 /* Progress: stage is "plan", "map", "reduce" or "final"; done of total steps of that stage. */
 typedef void (*l4a_summary_progress_fn)(const char *stage, int32_t done, int32_t total,
                                         void *user);
-/* Cancellation: polled before every generated token and between prompt batches (at most
- * n_batch tokens apart); returning true stops the run with L4A_ERR_CANCELLED. Called on the
+/* Cancellation: polled before every generated token and between prompt pieces (at most
+ * min(n_batch, 128) tokens apart when set); returning true stops the run with L4A_ERR_CANCELLED. Called on the
  * thread that runs l4a_meeting_summarize; it may read a flag that another thread sets. */
 typedef bool (*l4a_summary_cancel_fn)(void *user);
 
