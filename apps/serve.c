@@ -22,9 +22,9 @@ const app_verb app_verb_serve = {
         "(stream: true for server-sent events), /v1/embeddings, /v1/models, plus /tokenize,\n"
         "/detokenize, /health and (--metrics) /metrics. -np requests are decoded together;\n"
         "more wait in a bounded queue. Meeting minutes: POST /v1/meetings/summarize (a job,\n"
-        "one at a time), and a web page at / to paste a transcript and read them. Listens on 127.0.0.1:8080 by default; any other\n"
-        "address needs --api-key. SIGTERM finishes running requests, then exits. See\n"
-        "docs/server.md.",
+        "one at a time), and a web page at / to paste a transcript and read them. Listens\n"
+        "on 127.0.0.1:8080 by default; any other address needs --api-key. SIGTERM finishes\n"
+        "running requests (and cancels minutes jobs), then exits. See docs/server.md.",
     .max_positional = 0,
 };
 
