@@ -34,8 +34,10 @@ APP_SRC  := $(shell find apps -name '*.c' | sort)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTLIB_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
-# Data embedded into the library (prompts, schemas): tools/embed writes $(BUILD)/gen/embedded.c.
-EMBED_DATA := $(sort $(wildcard data/prompts/*.txt)) $(sort $(wildcard data/schemas/*.json))
+# Data embedded into the library (prompts, schemas, the server's web page): tools/embed writes
+# $(BUILD)/gen/embedded.c.
+EMBED_DATA := $(sort $(wildcard data/prompts/*.txt)) $(sort $(wildcard data/schemas/*.json)) \
+              $(sort $(wildcard data/web/*))
 GEN_OBJ  := $(BUILD)/obj/gen/embedded.o
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_OBJ)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
@@ -57,7 +59,7 @@ $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 $(WARN) -o $@ $<
 
-$(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(EMBED_DATA)
+$(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(EMBED_DATA) Makefile
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed $@ $(EMBED_DATA)
 

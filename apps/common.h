@@ -67,6 +67,7 @@ typedef struct app_opts {
     /* serve */
     const char *host, *api_key, *api_key_file, *alias, *allow_origin;
     int32_t port, n_parallel, max_queue, max_tokens, timeout_s, log_level;
+    int32_t meeting_queue, meeting_ttl;
     int64_t max_body;
     bool metrics;
     const char *positional[APP_MAX_POSITIONAL];

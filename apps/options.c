@@ -109,6 +109,10 @@ static const app_flag FLAGS[] = {
      "slots: requests decoded together (default 4)"},
     {NULL, "--queue", ARG_I32, O(max_queue), 0, 1 << 20, VERB_SERVE, "N",
      "requests that may wait for a slot; more get 429 (default 64)"},
+    {NULL, "--meeting-queue", ARG_I32, O(meeting_queue), 0, 64, VERB_SERVE, "N",
+     "minutes jobs that may wait behind the running one; more get 429 (default 4)"},
+    {NULL, "--meeting-ttl", ARG_I32, O(meeting_ttl), 1, 7 * 86400, VERB_SERVE, "S",
+     "keep a finished minutes job S seconds for GET (default 3600)"},
     {NULL, "--max-body", ARG_I64, O(max_body), 1024, 4294967296.0, VERB_SERVE, "BYTES",
      "largest request body; larger get 413 (default 1048576)"},
     {NULL, "--max-tokens", ARG_I32, O(max_tokens), 1, 1 << 20, VERB_SERVE, "N",
@@ -156,6 +160,8 @@ static void defaults(app_opts *o) {
     o->port = sp.port;
     o->n_parallel = sp.n_slots;
     o->max_queue = sp.max_queue;
+    o->meeting_queue = sp.meeting_queue;
+    o->meeting_ttl = sp.meeting_ttl_s;
     o->max_body = sp.max_body;
     o->max_tokens = sp.max_tokens;
     o->timeout_s = sp.timeout_s;

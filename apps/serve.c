@@ -21,9 +21,10 @@ const app_verb app_verb_serve = {
         "Serve the model over HTTP with the OpenAI API: /v1/chat/completions, /v1/completions\n"
         "(stream: true for server-sent events), /v1/embeddings, /v1/models, plus /tokenize,\n"
         "/detokenize, /health and (--metrics) /metrics. -np requests are decoded together;\n"
-        "more wait in a bounded queue. Listens on 127.0.0.1:8080 by default; any other\n"
-        "address needs --api-key. SIGTERM finishes running requests, then exits. See\n"
-        "docs/server.md.",
+        "more wait in a bounded queue. Meeting minutes: POST /v1/meetings/summarize (a job,\n"
+        "one at a time), and a web page at / to paste a transcript and read them. Listens\n"
+        "on 127.0.0.1:8080 by default; any other address needs --api-key. SIGTERM finishes\n"
+        "running requests (and cancels minutes jobs), then exits. See docs/server.md.",
     .max_positional = 0,
 };
 
@@ -88,6 +89,8 @@ int app_cmd_serve(int argc, char **argv) {
     p.n_threads = o.n_threads;
     p.kv_type = (l4a_kv_type)o.kv_type;
     p.max_queue = o.max_queue;
+    p.meeting_queue = o.meeting_queue;
+    p.meeting_ttl_s = o.meeting_ttl;
     p.max_body = o.max_body;
     p.max_tokens = o.max_tokens;
     p.timeout_s = o.timeout_s;

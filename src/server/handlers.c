@@ -1,7 +1,8 @@
 /*
  * handlers.c - the endpoints, as one route table (adding an endpoint is one entry), and the
  * handlers of the OpenAI-compatible API: /v1/chat/completions, /v1/completions,
- * /v1/embeddings, /v1/models, plus /tokenize, /detokenize, /health, /metrics.
+ * /v1/embeddings, /v1/models, plus /tokenize, /detokenize, /health, /metrics; the routes of
+ * the minutes jobs (meetings.c) and of the web page (webui.c).
  *
  * A handler runs on the connection's thread with the whole body read: it validates
  * (request.c), tokenizes, hands a job to the scheduler and waits for it, or hands the job to
@@ -156,7 +157,7 @@ static l4a_sampler *make_sampler(l4a_server *s, l4a_srv_req *r, const l4a_token 
 }
 
 /* True when the client closed its side of the connection (a read would give end of file). */
-static bool client_gone(int fd) {
+bool l4a_srv_client_gone(int fd) {
     if (fd < 0) return false;
     char b;
     ssize_t k = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -176,7 +177,7 @@ static void wait_done(l4a_server *s, l4a_job *j, int fd) {
             until.tv_nsec -= 1000000000L;
         }
         if (pthread_cond_timedwait(&j->cond, &s->mu, &until) == ETIMEDOUT && !j->cancelled &&
-            client_gone(fd)) {
+            l4a_srv_client_gone(fd)) {
             j->cancelled = true;
             pthread_cond_signal(&s->sched_cond);
         }
@@ -498,12 +499,28 @@ static const l4a_srv_route ROUTES[] = {
     {"POST", "/detokenize", h_detokenize, true, false},
     {"GET", "/health", h_health, false, true},
     {"GET", "/metrics", h_metrics, false, false},
+    /* meeting minutes as jobs (meetings.c) */
+    {"POST", "/v1/meetings/summarize", l4a_h_meeting_submit, true, false},
+    {"GET", "/v1/meetings/summarize/", l4a_h_meeting_get, true, false},
+    {"DELETE", "/v1/meetings/summarize/", l4a_h_meeting_delete, true, false},
+    /* the web page (webui.c): public, it holds no data; its API calls need the key */
+    {"GET", "/", l4a_h_web_page, false, true},
+    {"GET", "/app.js", l4a_h_web_page, false, true},
+    {"GET", "/style.css", l4a_h_web_page, false, true},
 };
+
+/* A route's path matches: equal, or a prefix route ("/x/") and one more non-empty segment. */
+static bool path_match(const char *route, const char *path) {
+    size_t n = strlen(route);
+    if (n > 1 && route[n - 1] == '/')
+        return !strncmp(route, path, n) && path[n] && !strchr(path + n, '/');
+    return !strcmp(route, path);
+}
 
 const l4a_srv_route *l4a_srv_route_find(const char *method, const char *path, bool *path_known) {
     *path_known = false;
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
-        if (strcmp(ROUTES[i].path, path) != 0) continue;
+        if (!path_match(ROUTES[i].path, path)) continue;
         *path_known = true;
         if (!strcmp(ROUTES[i].method, method)) return &ROUTES[i];
     }

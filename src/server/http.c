@@ -74,14 +74,20 @@ static bool host_ok(l4a_server *s, const char *host) {
     return loopback_name(h);
 }
 
-/* Origin allowed? Absent (not a browser), ours (a page we serve), or --allow-origin. */
-static bool origin_ok(l4a_server *s, const char *origin) {
+/* Origin allowed? Absent (not a browser), ours (a page we serve: the same scheme-less host
+ * and port as the Host header, which the Host check above has vetted, or our loopback or
+ * --host name on our port), or --allow-origin. */
+static bool origin_ok(l4a_server *s, const char *origin, const char *host_hdr) {
     if (!origin) return true;
     if (s->allow_origin && !strcmp(origin, s->allow_origin)) return true;
     const char *rest = NULL;
     if (!strncasecmp(origin, "http://", 7)) rest = origin + 7;
     else if (!strncasecmp(origin, "https://", 8)) rest = origin + 8;
     if (!rest) return false;
+    /* same origin: the page was loaded from this Host (e.g. http://192.0.2.7:8080 while bound
+     * to 0.0.0.0); a proxy that rewrites Host needs --allow-origin */
+    if (host_hdr && host_ok(s, host_hdr) && !strcasecmp(rest, host_hdr) && !strchr(rest, '/'))
+        return true;
     char h[256];
     host_part(rest, h, sizeof h);
     const char *colon = rest[0] == '[' ? strstr(rest, "]:") : strchr(rest, ':');
@@ -125,8 +131,14 @@ static enum MHD_Result queue(l4a_server *s, struct MHD_Connection *c, conn_req *
         if (r->type) MHD_add_response_header(resp, "Content-Type", r->type);
     }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            r->csp ? r->csp : "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
+    if (r->no_store) MHD_add_response_header(resp, "Cache-Control", "no-store");
     const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-    if (origin && origin_ok(s, origin)) {
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    if (origin && origin_ok(s, origin, host)) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
         MHD_add_response_header(resp, "Vary", "Origin");
     }
@@ -143,6 +155,10 @@ static enum MHD_Result reply_error(l4a_server *s, struct MHD_Connection *c, conn
     l4a_srv_error(&r, status, type, NULL, fmt, arg);
     if (!r.body) return MHD_NO;
     return queue(s, c, cr, &r);
+}
+
+const char *l4a_srv_query(const l4a_srv_http_req *rq, const char *key) {
+    return rq->conn ? MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key) : NULL;
 }
 
 /* Static pages added with l4a_server_add_static. */
@@ -166,7 +182,8 @@ static enum MHD_Result first_call(l4a_server *s, struct MHD_Connection *c, conn_
     if (!host_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")))
         return reply_error(s, c, cr, 403, "permission_error",
                            "Host header not allowed%s (DNS rebinding protection)", "");
-    if (!origin_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin")))
+    if (!origin_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+                   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")))
         return reply_error(s, c, cr, 403, "permission_error",
                            "Origin not allowed%s (see --allow-origin)", "");
     bool known = false;
@@ -175,7 +192,7 @@ static enum MHD_Result first_call(l4a_server *s, struct MHD_Connection *c, conn_
         const struct l4a_static_page *pg = !strcmp(method, "GET") ? find_page(s, url) : NULL;
         if (pg) {
             l4a_srv_resp r = {.status = 200, .type = pg->type, .body = pg->data, .len = pg->len,
-                              .body_static = true};
+                              .body_static = true, .csp = L4A_SRV_PAGE_CSP};
             return queue(s, c, cr, &r);
         }
         return reply_error(s, c, cr, known ? 405 : 404, "invalid_request_error",
@@ -229,7 +246,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     l4a_srv_http_req rq = {.method = method, .path = url, .body = cr->body ? cr->body : "",
-                           .len = cr->n, .fd = fi ? (int)fi->connect_fd : -1};
+                           .len = cr->n, .fd = fi ? (int)fi->connect_fd : -1, .conn = c};
     l4a_srv_resp r = {0};
     cr->route->fn(s, &rq, &r);
     if (!r.body && !r.sse) l4a_srv_error(&r, 500, "server_error", NULL, "out of memory");

@@ -1,6 +1,7 @@
 /*
  * request.c - parsing and validating the bodies of /v1/chat/completions and /v1/completions
- * (OpenAI API reference, "Create chat completion" / "Create completion").
+ * (OpenAI API reference, "Create chat completion" / "Create completion"), and of
+ * POST /v1/meetings/summarize (ours: docs/server.md).
  *
  * The body is untrusted: cJSON parses it (its nesting limit turns deep nesting into a parse
  * error), then every field we use is checked for type, range and valid UTF-8. Unknown fields
@@ -276,6 +277,62 @@ void l4a_srv_req_free(l4a_srv_req *r) {
     free(r->msg_text);
     free(r->msgs);
     free(r->schema);
+    cJSON_Delete(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---------------------------------------------------------------- POST /v1/meetings/summarize */
+
+int l4a_srv_parse_meeting(const char *body, size_t len, int32_t max_tokens,
+                          l4a_srv_meeting_req *r, char *err, size_t errsz) {
+    memset(r, 0, sizeof *r);
+    r->language = "fr";
+    if (!body || len == 0) return fail(err, errsz, "the request body is empty");
+    if (!l4a_srv_utf8_valid(body, len)) return fail(err, errsz, "the body is not valid UTF-8");
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    if (!root) {
+        size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
+        return fail(err, errsz, "the body is not valid JSON (near byte %zu; nesting deeper "
+                    "than %d is refused)", at, CJSON_NESTING_LIMIT);
+    }
+    r->json = root;
+    if (!cJSON_IsObject(root)) return fail(err, errsz, "the body must be a JSON object");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "transcript");
+    if (!t || cJSON_IsNull(t))
+        return fail(err, errsz, "'transcript' is required (the text of the transcript)");
+    if (!cJSON_IsString(t)) return fail(err, errsz, "'transcript' must be a string");
+    if (!text_ok(t)) return fail(err, errsz, "'transcript' is not valid UTF-8");
+    r->transcript = t->valuestring;
+    r->transcript_len = strlen(t->valuestring);
+    if (r->transcript_len == 0) return fail(err, errsz, "'transcript' is empty");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if (f && !cJSON_IsNull(f)) {
+        if (!cJSON_IsString(f) || !l4a_transcript_format_from_name(f->valuestring, &r->format))
+            return fail(err, errsz, "'format' must be one of auto, plain, srt, vtt, json");
+    }
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(root, "language");
+    if (l && !cJSON_IsNull(l)) {
+        if (cJSON_IsString(l) && !strcmp(l->valuestring, "fr")) r->language = "fr";
+        else if (cJSON_IsString(l) && !strcmp(l->valuestring, "en")) r->language = "en";
+        else return fail(err, errsz, "'language' must be \"fr\" or \"en\"");
+    }
+    int32_t hi = max_tokens < L4A_SRV_MEETING_MAX_OUT ? max_tokens : L4A_SRV_MEETING_MAX_OUT;
+    if (hi < L4A_SRV_MEETING_MIN_OUT) hi = L4A_SRV_MEETING_MIN_OUT;
+    double x;
+    int rc = num_field(root, "max_output_tokens", L4A_SRV_MEETING_MIN_OUT, hi, true, &x, err,
+                       errsz);
+    if (rc == 400) return 400;
+    if (rc == 1) r->max_output_tokens = (int32_t)x;
+    if (bool_field(root, "wait", &r->wait, err, errsz) == 400) return 400;
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    if (model && !cJSON_IsNull(model) && !cJSON_IsString(model))
+        return fail(err, errsz, "'model' must be a string");
+    return 0;
+}
+
+void l4a_srv_meeting_req_free(l4a_srv_meeting_req *r) {
+    if (!r) return;
     cJSON_Delete(r->json);
     memset(r, 0, sizeof *r);
 }

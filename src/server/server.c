@@ -4,7 +4,7 @@
  * model's context and slots, and the life cycle start -> set_model -> run -> stop -> free.
  *
  * Shutdown (l4a_server_stop, e.g. from SIGTERM): stop accepting connections, answer new
- * requests on open connections with 503, wait until every in-flight request has been answered
+ * requests on open connections with 503, cancel the minutes jobs (meetings.c), wait until every in-flight request has been answered
  * (at most drain_s), then stop the scheduler and the HTTP threads.
  */
 #include "server/server.h"
@@ -23,6 +23,7 @@ l4a_server_params l4a_server_default_params(void) {
         .host = "127.0.0.1", .port = 8080, .n_slots = 4, .n_batch = 512,
         .kv_type = L4A_KV_F16, .max_queue = 64, .max_body = 1 << 20, .max_tokens = 4096,
         .max_conns = 64, .timeout_s = 30, .drain_s = 60, .log_level = L4A_LOG_INFO,
+        .meeting_queue = 4, .meeting_ttl_s = 3600,
     };
 }
 
@@ -42,6 +43,8 @@ static l4a_status check_params(const l4a_server_params *p) {
     RANGE(max_conns, 1, 4096)
     RANGE(timeout_s, 1, 86400)
     RANGE(drain_s, 0, 86400)
+    RANGE(meeting_queue, 0, 64)
+    RANGE(meeting_ttl_s, 1, 7 * 86400)
 #undef RANGE
     if (!p->host || !*p->host) return l4a_fail(L4A_ERR_INVALID_ARG, "server: host is empty");
     if (p->api_key && strlen(p->api_key) < 8)
@@ -143,6 +146,8 @@ l4a_status l4a_server_set_model(l4a_server *s, const l4a_model *m, const char *i
     const char *name = id ? id : s->alias ? s->alias : "model";
     snprintf(s->model_id, sizeof s->model_id, "%s", name);
     if (l4a_sched_start(s) != 0) return l4a_fail(L4A_ERR_INTERNAL, "server: cannot start thread");
+    if (l4a_meetings_start(s, m) != 0)
+        return l4a_fail(L4A_ERR_NOMEM, "server: cannot start the minutes worker");
     s->model = m;   /* from here on the model endpoints answer */
     return L4A_OK;
 }
@@ -184,6 +189,9 @@ l4a_status l4a_server_run(l4a_server *s) {
                 atomic_load(&s->in_flight));
     atomic_store(&s->draining, 1);
     l4a_srv_http_quiesce(s);
+    /* minutes take minutes and their results would die with the process: cancel them (a
+     * client waiting for one gets 503) */
+    l4a_meetings_shutdown(s);
     double t0 = l4a_srv_now();
     while (atomic_load(&s->in_flight) > 0 && l4a_srv_now() - t0 < s->p.drain_s) sleep_ms(20);
     if (atomic_load(&s->in_flight) > 0)
@@ -200,8 +208,10 @@ void l4a_server_free(l4a_server *s) {
     if (!s) return;
     atomic_store(&s->draining, 1);
     /* the scheduler finishes what it holds (streams wait for it), then HTTP threads end */
+    l4a_meetings_shutdown(s);
     l4a_sched_stop(s);
     l4a_srv_http_stop(s);
+    l4a_meetings_free(s);   /* after the HTTP threads: a waiting handler holds its job */
     if (s->slots)
         for (int32_t i = 0; i < s->n_slots; i++) {
             free(s->slots[i].cache);

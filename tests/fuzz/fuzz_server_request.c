@@ -1,8 +1,11 @@
 /* fuzz_server_request.c - libFuzzer target for the server's request parsing and validation
  * (src/server/request.c) and its text output (src/server/textout.c).
  *
- * The first byte picks the endpoint (even: /v1/chat/completions, odd: /v1/completions); the
- * rest is the body. Invariants checked (abort on violation):
+ * The first byte picks the endpoint (modulo 3: 0 /v1/chat/completions, 1 /v1/completions,
+ * 2 /v1/meetings/summarize); the rest is the body. Invariants checked (abort on violation):
+ *   - meetings: 0 or 400 (with a message); on 0 the transcript is non-empty valid UTF-8 of the
+ *     length given, the language fr or en, the format a known one, max_output_tokens 0 or
+ *     within [L4A_SRV_MEETING_MIN_OUT, min(limit, L4A_SRV_MEETING_MAX_OUT)];
  *   - the parser answers 0 or 400, and on 400 writes a non-empty message;
  *   - on 0, every string it hands on (messages, prompt, stop strings) is valid UTF-8, the
  *     numbers are in range (max_tokens <= the limit, temperature 0..2, top_p and min_p 0..1),
@@ -39,9 +42,31 @@ static void check_textout(const l4a_srv_req *r, const uint8_t *data, size_t size
     l4a_srv_textout_free(&t);
 }
 
+static void check_meeting(const char *body, size_t len) {
+    const int32_t limit = 512;
+    l4a_srv_meeting_req m;
+    char err[256] = "";
+    int rc = l4a_srv_parse_meeting(body, len, limit, &m, err, sizeof err);
+    CHECK(rc == 0 || rc == 400);
+    if (rc == 400) CHECK(err[0] != 0);
+    if (rc == 0) {
+        CHECK(m.transcript && m.transcript_len == strlen(m.transcript) && m.transcript_len > 0);
+        CHECK(l4a_srv_utf8_valid(m.transcript, m.transcript_len));
+        CHECK(!strcmp(m.language, "fr") || !strcmp(m.language, "en"));
+        CHECK(m.format >= L4A_TRANSCRIPT_AUTO && m.format <= L4A_TRANSCRIPT_JSON);
+        CHECK(m.max_output_tokens == 0 || (m.max_output_tokens >= L4A_SRV_MEETING_MIN_OUT &&
+                                           m.max_output_tokens <= limit));
+    }
+    l4a_srv_meeting_req_free(&m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    l4a_srv_kind kind = data[0] & 1 ? L4A_SRV_COMPLETION : L4A_SRV_CHAT;
+    if (data[0] % 3 == 2) {
+        check_meeting((const char *)data + 1, size - 1);
+        return 0;
+    }
+    l4a_srv_kind kind = data[0] % 3 == 1 ? L4A_SRV_COMPLETION : L4A_SRV_CHAT;
     const char *body = (const char *)data + 1;
     size_t len = size - 1;
     l4a_srv_limits lim = {.max_tokens = 512};
