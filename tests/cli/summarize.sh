@@ -63,7 +63,18 @@ fi
 "$BIN" summarize -m $SM $MO -t "${L4A_TEST_THREADS:-0}" data/samples/reunion_equipe_produit.txt \
     -o "$tmp/min.md" 2>/dev/null; rc=$?
 [ $rc -eq 0 ] && ok || bad "sample -o: exit $rc"
-for h in "^# " "^## Résumé" "^## Décisions" "^## Actions" "^| Responsable | Action | Échéance |"; do
+for h in "^# " "^## Résumé" "^## Décisions" "^## Actions"; do
     grep -q "$h" "$tmp/min.md" && ok || bad "Markdown lacks '$h'"
 done
+# the action table: the default model finds the sample's actions; smollm2 (sanitizer runs,
+# 96 output tokens) may find none, and then the section says so
+if [ "$SM" = qwen2.5-1.5b-instruct ]; then
+    grep -q "^| Responsable | Action | Échéance |" "$tmp/min.md" && ok || bad "Markdown lacks the action table"
+else
+    first=$(awk '/^## Actions/ {on = 1; next} on && NF {print; exit}' "$tmp/min.md")
+    case $first in
+        "| Responsable | Action | Échéance |"|"_Aucune._") ok ;;
+        *) bad "Markdown: under '## Actions' neither the table nor '_Aucune._': '$first'" ;;
+    esac
+fi
 finish
