@@ -169,13 +169,7 @@ bool l4a_srv_client_gone(int fd) {
 static void wait_done(l4a_server *s, l4a_job *j, int fd) {
     pthread_mutex_lock(&s->mu);
     while (!j->done) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 200000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = l4a_srv_deadline_ms(200);
         if (pthread_cond_timedwait(&j->cond, &s->mu, &until) == ETIMEDOUT && !j->cancelled &&
             l4a_srv_client_gone(fd)) {
             j->cancelled = true;

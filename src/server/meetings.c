@@ -340,13 +340,7 @@ static bool flag_on(const char *v) {
 /* Wait until the job is finished (under mu); a client that leaves cancels it. */
 static void wait_finished(struct l4a_meetings *mt, mjob *j, int fd) {
     while (!finished(j)) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 250000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = l4a_srv_deadline_ms(250);
         if (pthread_cond_timedwait(&mt->changed, &mt->mu, &until) == ETIMEDOUT &&
             l4a_srv_client_gone(fd)) {
             atomic_store(&j->cancel, 1);

@@ -227,6 +227,22 @@ static int parse_sampling(const cJSON *root, const l4a_srv_limits *lim, l4a_srv_
     return 0;
 }
 
+/* The body as a JSON object (*json set, also on a non-object, for the caller to free). */
+static int parse_body(const char *body, size_t len, void **json, char *err, size_t errsz) {
+    if (!body || len == 0) return fail(err, errsz, "the request body is empty");
+    if (!l4a_srv_utf8_valid(body, len)) return fail(err, errsz, "the body is not valid UTF-8");
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    if (!root) {
+        size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
+        return fail(err, errsz, "the body is not valid JSON (near byte %zu; nesting deeper "
+                    "than %d is refused)", at, CJSON_NESTING_LIMIT);
+    }
+    *json = root;
+    if (!cJSON_IsObject(root)) return fail(err, errsz, "the body must be a JSON object");
+    return 0;
+}
+
 int l4a_srv_parse_request(l4a_srv_kind kind, const char *body, size_t len,
                           const l4a_srv_limits *lim, l4a_srv_req *r, char *err, size_t errsz) {
     memset(r, 0, sizeof *r);
@@ -237,21 +253,12 @@ int l4a_srv_parse_request(l4a_srv_kind kind, const char *body, size_t len,
     r->sp.top_p = 1.0f;
     r->sp.top_k = 0;
     r->sp.min_p = 0.0f;
-    if (!body || len == 0) return fail(err, errsz, "the request body is empty");
-    if (!l4a_srv_utf8_valid(body, len)) return fail(err, errsz, "the body is not valid UTF-8");
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-    if (!root) {
-        size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
-        return fail(err, errsz, "the body is not valid JSON (near byte %zu; nesting deeper "
-                    "than %d is refused)", at, CJSON_NESTING_LIMIT);
-    }
-    r->json = root;
-    if (!cJSON_IsObject(root)) return fail(err, errsz, "the body must be a JSON object");
+    int rc = parse_body(body, len, &r->json, err, errsz);
+    if (rc) return rc;
+    const cJSON *root = r->json;
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
     if (model && !cJSON_IsNull(model) && !cJSON_IsString(model))
         return fail(err, errsz, "'model' must be a string");
-    int rc;
     if (kind == L4A_SRV_CHAT) {
         if ((rc = parse_messages(root, r, err, errsz))) return rc;
     } else {
@@ -287,17 +294,9 @@ int l4a_srv_parse_meeting(const char *body, size_t len, int32_t max_tokens,
                           l4a_srv_meeting_req *r, char *err, size_t errsz) {
     memset(r, 0, sizeof *r);
     r->language = "fr";
-    if (!body || len == 0) return fail(err, errsz, "the request body is empty");
-    if (!l4a_srv_utf8_valid(body, len)) return fail(err, errsz, "the body is not valid UTF-8");
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-    if (!root) {
-        size_t at = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
-        return fail(err, errsz, "the body is not valid JSON (near byte %zu; nesting deeper "
-                    "than %d is refused)", at, CJSON_NESTING_LIMIT);
-    }
-    r->json = root;
-    if (!cJSON_IsObject(root)) return fail(err, errsz, "the body must be a JSON object");
+    int rc = parse_body(body, len, &r->json, err, errsz);
+    if (rc) return rc;
+    const cJSON *root = r->json;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "transcript");
     if (!t || cJSON_IsNull(t))
         return fail(err, errsz, "'transcript' is required (the text of the transcript)");
@@ -320,7 +319,7 @@ int l4a_srv_parse_meeting(const char *body, size_t len, int32_t max_tokens,
     int32_t hi = max_tokens < L4A_SRV_MEETING_MAX_OUT ? max_tokens : L4A_SRV_MEETING_MAX_OUT;
     if (hi < L4A_SRV_MEETING_MIN_OUT) hi = L4A_SRV_MEETING_MIN_OUT;
     double x;
-    int rc = num_field(root, "max_output_tokens", L4A_SRV_MEETING_MIN_OUT, hi, true, &x, err,
+    rc = num_field(root, "max_output_tokens", L4A_SRV_MEETING_MIN_OUT, hi, true, &x, err,
                        errsz);
     if (rc == 400) return 400;
     if (rc == 1) r->max_output_tokens = (int32_t)x;

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define L4A_SRV_MAX_STOPS 8         /* OpenAI allows 4; we take a few more */
 #define L4A_SRV_MAX_STOP_LEN 256    /* bytes of one stop string */
@@ -242,6 +243,17 @@ typedef struct l4a_srv_http_req {
 const char *l4a_srv_query(const l4a_srv_http_req *rq, const char *key);
 /* True when the client closed its side of the connection (handlers.c). */
 bool l4a_srv_client_gone(int fd);
+/* The CLOCK_REALTIME time ms milliseconds from now (ms < 1000), for pthread_cond_timedwait. */
+static inline struct timespec l4a_srv_deadline_ms(long ms) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += ms * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
 
 typedef void (*l4a_srv_handler)(l4a_server *s, const l4a_srv_http_req *rq, l4a_srv_resp *out);
 

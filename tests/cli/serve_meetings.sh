@@ -190,9 +190,5 @@ echo "serve_meetings: browser test in $((SECONDS - t0)) s" >&2
 kill -TERM "$SPID"; wait "$SPID"
 
 # no sanitizer report (ASan, UBSan, LeakSanitizer) in any server log
-for f in "$tmp"/*.log; do
-    if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$f"; then
-        bad "sanitizer report in $(basename "$f")"; grep -m 5 -A 12 -E "Sanitizer|runtime error" "$f" >&2
-    else ok; fi
-done
+no_sanitizer_reports "$tmp"/*.log
 finish
