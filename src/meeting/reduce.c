@@ -43,12 +43,11 @@ static char *prose_of(const cJSON *note) {
     if (ok) sum = NULL;
     ok = ok && cJSON_AddItemToObject(p, "topics", top);
     if (ok) top = NULL;
-    char *s = ok ? cJSON_PrintUnformatted(p) : NULL, *out = s ? l4a_strdup(s) : NULL;
-    cJSON_free(s);
+    char *out = ok ? l4a_sum_print(p) : NULL;
+    if (!ok) l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory (notes)");
     cJSON_Delete(sum);
     cJSON_Delete(top);
     cJSON_Delete(p);
-    if (!out) l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory (notes)");
     return out;
 }
 
@@ -81,12 +80,7 @@ static l4a_status final_doc(l4a_sum_run *r, char **notes, int32_t n, const cJSON
         doc = l4a_minutes_normalize(doc, false, r->p.language);
         if (!doc) st = l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory for the minutes");
     }
-    if (st == L4A_OK) {
-        char *s = cJSON_PrintUnformatted(doc);
-        *out = s ? l4a_strdup(s) : NULL;
-        cJSON_free(s);
-        if (!*out) st = l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory for the minutes");
-    }
+    if (st == L4A_OK && !(*out = l4a_sum_print(doc))) st = L4A_ERR_NOMEM;
     cJSON_Delete(doc);
     if (st == L4A_OK) l4a_sum_progress(r, "final", 1, 1);
     return st;

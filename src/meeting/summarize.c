@@ -117,8 +117,7 @@ l4a_status l4a_sum_generate(l4a_sum_run *r, l4a_prompt_kind k, const char *user,
     return L4A_OK;
 }
 
-/* doc printed compact, l4a_malloc'ed; NULL when out of memory (message set). */
-static char *print_compact(const cJSON *doc) {
+char *l4a_sum_print(const cJSON *doc) {
     char *s = cJSON_PrintUnformatted(doc), *out = s ? l4a_strdup(s) : NULL;
     cJSON_free(s);
     if (!out) l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory for the minutes");
@@ -228,7 +227,7 @@ static l4a_status single_pass(l4a_sum_run *r, const char *text, int32_t n_tokens
     cJSON *doc = NULL;
     st = l4a_sum_generate(r, L4A_PROMPT_SINGLE, user, maxo, &doc);
     l4a_free(user);
-    if (st == L4A_OK && !(*out = print_compact(doc))) st = L4A_ERR_NOMEM;
+    if (st == L4A_OK && !(*out = l4a_sum_print(doc))) st = L4A_ERR_NOMEM;
     cJSON_Delete(doc);
     if (st == L4A_OK) l4a_sum_progress(r, "final", 1, 1);
     return st;

@@ -126,6 +126,8 @@ l4a_status l4a_sum_fill(l4a_sum_run *r, l4a_prompt_kind k, const char *const *ke
  * where the schema has none) and returned parsed (*out, cJSON_Delete). */
 l4a_status l4a_sum_generate(l4a_sum_run *r, l4a_prompt_kind k, const char *user,
                             int32_t max_tokens, cJSON **out);
+/* doc printed as compact JSON, l4a_malloc'ed; NULL when out of memory (message set). */
+char *l4a_sum_print(const cJSON *doc);
 /* The reduce step: partial notes (normalised, in meeting order) into the final minutes
  * (compact JSON, l4a_malloc'ed). The lists are merged by code (lists.c); the prose (summary,
  * topics) of groups of notes that fit the context is merged by the model, level after level,
