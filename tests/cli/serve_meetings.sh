@@ -13,8 +13,9 @@
 #     pastes the sample, clicks "Résumer" and finds decisions and action items on the page.
 #     It runs qwen2.5-1.5b-instruct (the default model: smollm2 is too weak to be judged);
 #     under L4A_TEST_FAST=1 (sanitizers) it runs smollm2-135m with --max-tokens 128 and checks
-#     the structure only (it says so); there the main job gets 128 output tokens instead of
-#     256 and the "wait": true run is left out (it says so);
+#     the structure only (it says so); there the jobs summarise the sample's first 10 turns
+#     in one pass (-c 1024) with 128 output tokens instead of 256, and the "wait": true run
+#     is left out (it says so);
 #   - no sanitizer report in any server log.
 name=serve_meetings; . "$(dirname "$0")/lib.sh"
 need curl
@@ -24,9 +25,13 @@ need chromedriver
 M=smollm2-135m
 FAST=${L4A_TEST_FAST:-0}
 SAMPLE=data/samples/reunion_equipe_produit.txt
+CTX=512     # the sample (~900 prompt tokens) in map-reduce: several generations per job
 PY=$(scripts/test-venv.sh) || { bad "scripts/test-venv.sh failed (openai, jsonschema, selenium)"; finish; }
 cleanup() { for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
+if [ "$FAST" = 1 ]; then    # one generation per job: the sample's first 10 turns in one pass
+    head -n 10 "$SAMPLE" >"$tmp/sample.txt"; SAMPLE=$tmp/sample.txt; CTX=1024
+fi
 
 # start_server LOG MODEL ARGS...: start on a free port, wait until ready; sets PORT and SPID
 start_server() {
@@ -70,7 +75,7 @@ poll() {
 }
 
 # ---------------------------------------------------------------- smollm2: the API
-start_server "$tmp/main.log" $M -np 1 -c 512 --max-body 1048576 --meeting-queue 1 || finish
+start_server "$tmp/main.log" $M -np 1 -c $CTX --max-body 1048576 --meeting-queue 1 || finish
 URL=http://127.0.0.1:$PORT
 echo "serve_meetings: server on $URL ($M)" >&2
 
@@ -178,14 +183,14 @@ else
     echo "serve_meetings: browser test on $BM, decisions and action items judged" >&2
 fi
 KEY=page-key-for-tests-42
-start_server "$tmp/web.log" $BM -np 1 -c 512 --api-key "$KEY" "${EXTRA[@]}" || finish
+start_server "$tmp/web.log" $BM -np 1 -c $CTX --api-key "$KEY" "${EXTRA[@]}" || finish
 URL=http://127.0.0.1:$PORT
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL$API" -d @"$tmp/sample.json"); [ "$code" = 401 ] && ok || bad "POST without the key: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL$API/mtg-0"); [ "$code" = 401 ] && ok || bad "GET without the key: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "$URL$API/mtg-0"); [ "$code" = 404 ] && ok || bad "GET with the key: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/"); [ "$code" = 200 ] && ok || bad "the page with a key set: $code"
 t0=$SECONDS
-pyrun web_page.py "$URL" $MODE 600 "$(pwd)/$SAMPLE" "$KEY"
+pyrun web_page.py "$URL" $MODE 600 "$(realpath "$SAMPLE")" "$KEY"
 echo "serve_meetings: browser test in $((SECONDS - t0)) s" >&2
 kill -TERM "$SPID"; wait "$SPID"
 
