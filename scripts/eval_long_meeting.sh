@@ -17,7 +17,7 @@ start=$(date +%s)
 build/llm4all summarize -m "$M" -c "$C" --json "$F" >"$out" || exit 1
 echo "minutes ($(( $(date +%s) - start )) s, -m $M -c $C):"; cat "$out"; echo
 missing=0
-check() {   # label, then alternatives: found when any appears
+check() {   # label, then spellings of one fact: found when any appears
     local label=$1; shift
     for w in "$@"; do grep -qF -- "$w" "$out" && { echo "found    $label ($w)"; return; }; done
     echo "MISSING  $label ($*)"; missing=$((missing + 1))
@@ -25,8 +25,10 @@ check() {   # label, then alternatives: found when any appears
 check "participants" "Leroy"
 check "participants" "Marchand"
 check "participants" "Nguyen"
-check "beginning: the hosting decision" "Nuage Vert"
-check "middle: the budget or its deadline" "12 000" "12000" "15 avril"
-check "end: the trade fair or the next meeting" "3 juin" "22 mai" "salon"
+check "beginning: decision, hosting at Nuage Vert" "Nuage Vert"
+check "middle: decision, training budget of 12 000 euros" "12 000" "12000" "douze mille"
+check "middle: action, the schedule before 15 April" "15 avril"
+check "end: action, the Lyon stand before 3 June" "3 juin"
+check "end: the next meeting on 22 May" "22 mai"
 echo "$missing missing"
 [ "$missing" -eq 0 ]
