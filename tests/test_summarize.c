@@ -367,6 +367,39 @@ static void test_normalize_bounds(void) {
 
 /* The lists of long meetings are merged by code (lists.c): every item of every note, in
  * order, near-duplicates dropped with the longer text kept and a missing deadline filled. */
+/* Decisions stated in so many words are added by code (explicit.c): first, in meeting order,
+ * unless the model wrote them already; no negation, question or bare "C'est acté." counts. */
+static void test_explicit(void) {
+    const char *text =
+        "Amandine Leroy: Décision : le budget de formation est fixé à 12 000 euros. Bastien, "
+        "peux-tu envoyer le planning ?\n"
+        "Claire Martin: C\u2019est décidé : la version 2.4 sortira le 14 mars.\n"
+        "Bob: Rien n'est décidé pour le salon. On n'a pas décidé du lieu.\n"
+        "Alice: C'est acté.\n"
+        "Est-ce qu'on décide aujourd'hui ?\n"
+        "Damien Fournier: Bon. Nous décidons donc d'héberger le projet chez Nuage Vert.\n";
+    cJSON *doc = cJSON_Parse("{\"decisions\": [\"La version 2.4 sortira le 14 mars.\"]}");
+    CHECK_MSG(doc && l4a_explicit_decisions(text, doc) == L4A_OK, "%s", l4a_last_error());
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "decisions");
+    const char *want[] = {"Le budget de formation est fixé à 12 000 euros.",
+                          "Nous décidons donc d'héberger le projet chez Nuage Vert.",
+                          "La version 2.4 sortira le 14 mars."};
+    CHECK_MSG(cJSON_GetArraySize(d) == 3, "%d decisions", cJSON_GetArraySize(d));
+    for (int i = 0; i < 3 && i < cJSON_GetArraySize(d); i++) {
+        const char *got = cJSON_GetArrayItem(d, i)->valuestring;
+        CHECK_MSG(got && !strcmp(got, want[i]), "decision %d: '%s'", i, got ? got : "?");
+    }
+    cJSON_Delete(doc);
+    /* the typographic apostrophe, and no "decisions" member yet */
+    doc = cJSON_CreateObject();
+    CHECK(doc && l4a_explicit_decisions("Claire: C\u2019est décidé : on sort le 14 mars.\n",
+                                        doc) == L4A_OK);
+    d = cJSON_GetObjectItemCaseSensitive(doc, "decisions");
+    CHECK(cJSON_GetArraySize(d) == 1 &&
+          !strcmp(cJSON_GetArrayItem(d, 0)->valuestring, "On sort le 14 mars."));
+    cJSON_Delete(doc);
+}
+
 static void test_lists(void) {
     const char *a = "{\"participants\":[\"Amandine Leroy\",\"Damien Fournier\"],"
         "\"decisions\":[\"Héberger le projet Hirondelle chez Nuage Vert.\"],"
@@ -621,6 +654,7 @@ int main(void) {
     test_repair();
     test_normalize_bounds();
     test_lists();
+    test_explicit();
     test_markdown();
     const char *path = l4a_test_model(fast ? "smollm2-135m" : "qwen2.5-1.5b-instruct");
     l4a_model *m = NULL;

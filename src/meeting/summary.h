@@ -145,6 +145,12 @@ l4a_status l4a_lists_add(cJSON *acc, const cJSON *note);
 /* Copy acc's lists into doc (replacing doc's). */
 l4a_status l4a_lists_put(const cJSON *acc, cJSON *doc);
 
+/* ---- explicit decisions (explicit.c) */
+/* Add to doc's "decisions" (first, in meeting order) every sentence of the rendered transcript
+ * text that states a decision in so many words ("Décision : …", "Nous décidons …") and has no
+ * near-duplicate there. The schema's bounds are the caller's (l4a_minutes_normalize). */
+l4a_status l4a_explicit_decisions(const char *text, cJSON *doc);
+
 /* ---- Markdown (markdown.c) */
 l4a_status l4a_minutes_markdown(const cJSON *doc, const char *language, char **out);
 
