@@ -20,7 +20,7 @@ OPT ?= -O1
 # SIMD tiles (their accumulator arrays, indexed by constants, then stay in registers; heap and
 # global reads, the weights and activations, are still checked), 34 s. Measured with
 # `llm4all run -m smollm2-135m -f PROMPT -n 4 -t 1`, user time.
-ASAN_NO_STACK = $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),-mllvm -asan-stack=0,--param asan-stack=0)
+ASAN_NO_STACK := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),-mllvm -asan-stack=0,--param asan-stack=0)
 $(BUILD)/obj/src/kernels/%.o: OPT = -O2
 $(BUILD)/obj/src/kernels/arch/%.o: SANFLAGS += $(ASAN_NO_STACK)
 else

@@ -31,6 +31,7 @@ cleanup() { for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null; done; wait 2>/d
 trap cleanup EXIT
 if [ "$FAST" = 1 ]; then    # one generation per job: the sample's first 10 turns in one pass
     head -n 10 "$SAMPLE" >"$tmp/sample.txt"; SAMPLE=$tmp/sample.txt; CTX=1024
+    echo "serve_meetings: L4A_TEST_FAST=1: jobs on the sample's first 10 turns in one pass (-c 1024; map-reduce under sanitizers is test_summarize's)" >&2
 fi
 
 # start_server LOG MODEL ARGS...: start on a free port, wait until ready; sets PORT and SPID
