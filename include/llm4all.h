@@ -527,7 +527,7 @@ L4A_API l4a_status l4a_minutes_validate(const char *json, size_t len, bool parti
 
 /* Markdown from minutes JSON (valid as above) for language "fr" or "en" (NULL: "fr"):
  * title, participants, summary, topics by theme, decisions, action items as a table, open
- * questions. *md to free with l4a_free. L4A_ERR_FORMAT when the JSON is not valid minutes. */
+ * questions, the next meeting when one was said. *md to free with l4a_free. L4A_ERR_FORMAT when the JSON is not valid minutes. */
 L4A_API l4a_status l4a_minutes_to_markdown(const char *json, size_t len, const char *language,
                                            char **md);
 

@@ -10,6 +10,9 @@
  * writes. The markers are few and unambiguous on purpose: "rien n'est décidé" or "on n'a pas
  * décidé" contain none of them; a proposal ("je propose …") is the model's to judge.
  *
+ * The next meeting is found the same way when the model left it out: the last sentence that
+ * announces it ("prochaine réunion", "prochaine séance" …) and carries a date or a day.
+ *
  * Not here: near-duplicates across notes (lists.c), the schema's bounds (minutes_fix.c).
  */
 #include "meeting/summary.h"
@@ -106,10 +109,8 @@ static l4a_status present(const cJSON *arr, const char *s, bool *yes) {
     const cJSON *v;
     cJSON_ArrayForEach(v, arr) {
         if (!cJSON_IsString(v)) continue;
-        l4a_rouge_scores sc;
-        l4a_status st = l4a_rouge(v->valuestring, s, &sc);
-        if (st != L4A_OK) return st;
-        if (sc.r1_f >= 0.5 || sc.r1_r >= 0.8) { *yes = true; return L4A_OK; }
+        l4a_status st = l4a_text_near(v->valuestring, s, 0.5, 0.8, yes);
+        if (st != L4A_OK || *yes) return st;
     }
     return L4A_OK;
 }
@@ -128,6 +129,47 @@ static l4a_status add(const cJSON *arr, cJSON *found, const char *d) {
     return L4A_OK;
 }
 
+/* Call fn on each sentence of the rendered transcript text that is not a question, in order
+ * (speaker labels dropped; sentences end at . ! ? followed by a space or the line's end),
+ * until it returns an error. */
+typedef l4a_status (*sentence_fn)(const char *s, size_t n, void *user);
+
+static l4a_status each_sentence(const char *text, sentence_fn fn, void *user) {
+    l4a_status st = L4A_OK;
+    for (const char *line = text; *line && st == L4A_OK;) {
+        size_t len = strcspn(line, "\n");
+        const char *colon = memchr(line, ':', len), *p = line, *end = line + len;
+        if (colon && colon > line && colon[-1] != ' ' && colon - line < 80 && colon + 1 < end &&
+            colon[1] == ' ')
+            p = colon + 2;      /* the speaker ("Décision :" has its French space) */
+        while (p < end && st == L4A_OK) {
+            while (p < end && *p == ' ') p++;
+            const char *q = p;
+            while (q < end && !(strchr(".!?", *q) && (q + 1 == end || q[1] == ' '))) q++;
+            bool question = q < end && *q == '?';
+            size_t n = (size_t)(q - p) + (q < end);
+            if (!question && n > 0) st = fn(p, n, user);
+            p = q < end ? q + 1 : end;
+        }
+        line += len + (line[len] == '\n');
+    }
+    return st;
+}
+
+typedef struct found_ctx {
+    const cJSON *model;     /* the model's decisions */
+    cJSON *found;
+} found_ctx;
+
+static l4a_status on_decision(const char *s, size_t n, void *user) {
+    found_ctx *f = user;
+    l4a_status st = L4A_OK;
+    char *d = decision_of(s, n, &st);
+    if (d) st = add(f->model, f->found, d);
+    l4a_free(d);
+    return st;
+}
+
 l4a_status l4a_explicit_decisions(const char *text, cJSON *doc) {
     cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "decisions");
     if (!arr) arr = cJSON_AddArrayToObject(doc, "decisions");
@@ -136,28 +178,8 @@ l4a_status l4a_explicit_decisions(const char *text, cJSON *doc) {
         cJSON_Delete(found);
         return l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory (explicit decisions)");
     }
-    l4a_status st = L4A_OK;
-    for (const char *line = text; *line && st == L4A_OK;) {
-        size_t len = strcspn(line, "\n");
-        const char *colon = memchr(line, ':', len), *p = line, *end = line + len;
-        if (colon && colon > line && colon[-1] != ' ' && colon - line < 80 && colon + 1 < end &&
-            colon[1] == ' ')
-            p = colon + 2;      /* the speaker ("Décision :" has its French space) */
-        while (p < end && st == L4A_OK) {       /* sentences: up to . ! ? and a space */
-            while (p < end && *p == ' ') p++;
-            const char *q = p;
-            while (q < end && !(strchr(".!?", *q) && (q + 1 == end || q[1] == ' '))) q++;
-            bool question = q < end && *q == '?';
-            size_t n = (size_t)(q - p) + (q < end);
-            if (!question && n > 0) {
-                char *d = decision_of(p, n, &st);
-                if (d) st = add(arr, found, d);
-                l4a_free(d);
-            }
-            p = q < end ? q + 1 : end;
-        }
-        line += len + (line[len] == '\n');
-    }
+    found_ctx f = {arr, found};
+    l4a_status st = each_sentence(text, on_decision, &f);
     /* the explicit decisions first, in meeting order (the schema's bounds cut the others),
      * then the model's */
     while (st == L4A_OK && cJSON_GetArraySize(arr) > 0) {
@@ -169,5 +191,78 @@ l4a_status l4a_explicit_decisions(const char *text, cJSON *doc) {
     else if (st == L4A_OK)
         return L4A_OK;
     cJSON_Delete(found);
+    return st;
+}
+
+/* ---- the next meeting */
+
+static const char *const NEXT_MARKERS[] = {
+    "prochaine réunion", "prochaine séance", "prochain comité", "prochain rendez-vous",
+    "réunion suivante", "prochain point", "next meeting",
+};
+
+/* Words that date a sentence (besides digits). */
+static const char *const DAY_WORDS[] = {
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "janvier",
+    "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+    "novembre", "décembre", "demain", "semaine prochaine", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "tomorrow", "next week",
+};
+
+/* Whether the lower-case word w is in low as a whole word. */
+static bool has_word(const char *low, const char *w) {
+    size_t n = strlen(w);
+    for (const char *at = strstr(low, w); at; at = strstr(at + 1, w)) {
+        unsigned char before = at == low ? ' ' : (unsigned char)at[-1];
+        unsigned char after = (unsigned char)at[n];
+        if (!isalpha(before) && before < 0x80 && !isalpha(after) && after < 0x80) return true;
+    }
+    return false;
+}
+
+typedef struct next_ctx {
+    char *last;             /* the last announcing sentence, l4a_malloc'ed */
+} next_ctx;
+
+static l4a_status on_next(const char *s, size_t n, void *user) {
+    next_ctx *x = user;
+    char *text = l4a_strndup(s, n), *low = l4a_malloc(n + 1);
+    if (!text || !low) {
+        l4a_free(text);
+        l4a_free(low);
+        return l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory (next meeting)");
+    }
+    plain_quotes(text);
+    lower_copy(text, strlen(text), low);
+    bool marked = false, dated = strpbrk(low, "0123456789") != NULL;
+    for (size_t k = 0; k < sizeof NEXT_MARKERS / sizeof *NEXT_MARKERS; k++)
+        marked |= strstr(low, NEXT_MARKERS[k]) != NULL;
+    for (size_t k = 0; marked && !dated && k < sizeof DAY_WORDS / sizeof *DAY_WORDS; k++)
+        dated = has_word(low, DAY_WORDS[k]);
+    l4a_free(low);
+    if (marked && dated) {
+        l4a_free(x->last);
+        x->last = text;
+    } else {
+        l4a_free(text);
+    }
+    return L4A_OK;
+}
+
+l4a_status l4a_explicit_next_meeting(const char *text, cJSON *doc) {
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "next_meeting"))) return L4A_OK;
+    next_ctx x = {NULL};
+    l4a_status st = each_sentence(text, on_next, &x);
+    if (st == L4A_OK && x.last) {
+        cJSON *v = cJSON_CreateString(x.last);
+        bool ok = v && (cJSON_HasObjectItem(doc, "next_meeting")
+                            ? cJSON_ReplaceItemInObjectCaseSensitive(doc, "next_meeting", v)
+                            : cJSON_AddItemToObject(doc, "next_meeting", v));
+        if (!ok) {
+            cJSON_Delete(v);
+            st = l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory (next meeting)");
+        }
+    }
+    l4a_free(x.last);
     return st;
 }

@@ -3,7 +3,8 @@
  * participants, decisions, action items and open questions of every partial note, in meeting
  * order, with near-duplicates dropped. A model asked to merge notes loses items once its
  * output budget is short; code does not, so a fact stated once in a two-hour meeting reaches
- * the minutes as long as the map step wrote it down.
+ * the minutes as long as the map step wrote it down. The next meeting is the last one a note
+ * names (a later part of the meeting corrects an earlier one).
  *
  * Near-duplicates: two texts whose ROUGE-1 F1 (l4a_rouge, French-aware tokens) is at least
  * L4A_LIST_SAME; a participant whose words are all in another participant's name ("Leroy",
@@ -19,12 +20,17 @@
 
 static const char *str_of(const cJSON *v) { return cJSON_IsString(v) ? v->valuestring : NULL; }
 
-/* Whether a and b say the same: ROUGE-1 F1 at least L4A_LIST_SAME. */
-static l4a_status similar(const char *a, const char *b, bool *yes) {
+l4a_status l4a_text_near(const char *a, const char *b, double min_f1, double min_recall,
+                         bool *yes) {
     l4a_rouge_scores s;
     l4a_status st = l4a_rouge(a, b, &s);
-    *yes = st == L4A_OK && s.r1_f >= L4A_LIST_SAME;
+    *yes = st == L4A_OK && (s.r1_f >= min_f1 || s.r1_r >= min_recall);
     return st;
+}
+
+/* Whether a and b say the same: ROUGE-1 F1 at least L4A_LIST_SAME. */
+static l4a_status similar(const char *a, const char *b, bool *yes) {
+    return l4a_text_near(a, b, L4A_LIST_SAME, 2.0, yes);
 }
 
 /* Whether every token of a is among the tokens of b. */
@@ -131,6 +137,7 @@ cJSON *l4a_lists_new(void) {
     cJSON *acc = cJSON_CreateObject();
     for (size_t k = 0; acc && k < sizeof LISTS / sizeof *LISTS; k++)
         if (!cJSON_AddArrayToObject(acc, LISTS[k])) { cJSON_Delete(acc); acc = NULL; }
+    if (acc && !cJSON_AddNullToObject(acc, "next_meeting")) { cJSON_Delete(acc); acc = NULL; }
     if (!acc) l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory (lists)");
     return acc;
 }
@@ -147,15 +154,17 @@ l4a_status l4a_lists_add(cJSON *acc, const cJSON *note) {
             if (st != L4A_OK) return st;
         }
     }
-    return L4A_OK;
+    const cJSON *next = cJSON_GetObjectItemCaseSensitive(note, "next_meeting");
+    return str_of(next) ? set_string(acc, "next_meeting", next->valuestring) : L4A_OK;
 }
 
 l4a_status l4a_lists_put(const cJSON *acc, cJSON *doc) {
-    for (size_t k = 0; k < sizeof LISTS / sizeof *LISTS; k++) {
-        cJSON *copy = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(acc, LISTS[k]), true);
-        bool ok = copy && (cJSON_HasObjectItem(doc, LISTS[k])
-                               ? cJSON_ReplaceItemInObjectCaseSensitive(doc, LISTS[k], copy)
-                               : cJSON_AddItemToObject(doc, LISTS[k], copy));
+    for (size_t k = 0; k <= sizeof LISTS / sizeof *LISTS; k++) {
+        const char *key = k < sizeof LISTS / sizeof *LISTS ? LISTS[k] : "next_meeting";
+        cJSON *copy = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(acc, key), true);
+        bool ok = copy && (cJSON_HasObjectItem(doc, key)
+                               ? cJSON_ReplaceItemInObjectCaseSensitive(doc, key, copy)
+                               : cJSON_AddItemToObject(doc, key, copy));
         if (!ok) {
             cJSON_Delete(copy);
             return l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory (lists)");

@@ -1,9 +1,10 @@
 /*
  * markdown.c - Markdown minutes rendered from minutes JSON (after validation): a title, the
  * participants, the summary, topics by theme with their points, decisions, action items as a
- * table (owner, action, deadline), open questions. Headings in French or English. Text from
- * the model is written as is, except line breaks (made spaces) and '|' in table cells
- * (escaped), so that the structure cannot be broken by a field.
+ * table (owner, action, deadline), open questions, the next meeting when one was said.
+ * Headings in French or English. Text from the model is written as is, except line breaks
+ * (made spaces) and '|' in table cells (escaped), so that the structure cannot be broken by a
+ * field.
  */
 #include "meeting/summary.h"
 
@@ -43,15 +44,16 @@ static void text(sbuf *b, const char *s, bool cell) {
 }
 
 typedef struct labels {
-    const char *participants, *summary, *topics, *decisions, *actions, *questions, *none;
+    const char *participants, *summary, *topics, *decisions, *actions, *questions, *next, *none;
     const char *owner, *action, *deadline, *no_deadline;
 } labels;
 
 static const labels FR = {"Participants", "Résumé", "Thèmes abordés", "Décisions", "Actions",
-                          "Questions ouvertes", "_Aucune._", "Responsable", "Action",
-                          "Échéance", "—"};
+                          "Questions ouvertes", "Prochaine réunion", "_Aucune._", "Responsable",
+                          "Action", "Échéance", "—"};
 static const labels EN = {"Participants", "Summary", "Topics", "Decisions", "Action items",
-                          "Open questions", "_None._", "Owner", "Action", "Deadline", "—"};
+                          "Open questions", "Next meeting", "_None._", "Owner", "Action",
+                          "Deadline", "—"};
 
 static void list(sbuf *b, const cJSON *a, const labels *L) {
     if (cJSON_GetArraySize(a) == 0) { puts_(b, L->none); puts_(b, "\n"); return; }
@@ -130,6 +132,14 @@ l4a_status l4a_minutes_markdown(const cJSON *doc, const char *language, char **o
     puts_(&b, L->questions);
     puts_(&b, "\n\n");
     list(&b, cJSON_GetObjectItemCaseSensitive(doc, "open_questions"), L);
+    const cJSON *next = cJSON_GetObjectItemCaseSensitive(doc, "next_meeting");
+    if (cJSON_IsString(next)) {         /* no section when none was said */
+        puts_(&b, "\n## ");
+        puts_(&b, L->next);
+        puts_(&b, "\n\n");
+        text(&b, next->valuestring, false);
+        puts_(&b, "\n");
+    }
     if (b.oom || !b.s) {
         l4a_free(b.s);
         return l4a_fail(L4A_ERR_NOMEM, "minutes: out of memory for the Markdown");

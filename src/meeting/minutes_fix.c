@@ -13,11 +13,12 @@
 
 typedef struct bounds {
     int title, summary, participants, participant, topics, theme, points, point;
-    int decisions, actions, owner, action, deadline, questions, item;
+    int decisions, actions, owner, action, deadline, questions, item, next_meeting;
 } bounds;
 
-static const bounds FULL = {150, 1500, 40, 80, 10, 120, 8, 300, 40, 40, 80, 300, 80, 30, 300};
-static const bounds PART = {0, 600, 20, 80, 6, 120, 5, 250, 10, 10, 80, 250, 80, 8, 250};
+static const bounds FULL = {150, 1500, 40, 80, 10, 120, 8, 300, 40, 40, 80, 300, 80, 30, 300,
+                            200};
+static const bounds PART = {0, 600, 20, 80, 6, 120, 5, 250, 10, 10, 80, 250, 80, 8, 250, 200};
 
 static bool is_en(const char *lang) { return lang && !strncmp(lang, "en", 2); }
 
@@ -215,6 +216,12 @@ cJSON *l4a_minutes_normalize(cJSON *in, bool partial, const char *language) {
                             : str_array(src, b->questions, b->item);
         ok = a && cJSON_AddItemToObject(o, keys[k], a);
         if (!ok) cJSON_Delete(a);
+    }
+    if (ok) {               /* a string, or null when none was said */
+        char *nm = clean_str(cJSON_GetObjectItemCaseSensitive(in, "next_meeting"),
+                             b->next_meeting);
+        ok = nm ? add_str(o, "next_meeting", nm) : cJSON_AddNullToObject(o, "next_meeting") != NULL;
+        l4a_free(nm);
     }
     cJSON_Delete(in);
     if (!ok) { cJSON_Delete(o); return NULL; }

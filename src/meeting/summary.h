@@ -136,13 +136,18 @@ l4a_status l4a_sum_reduce(l4a_sum_run *r, cJSON *const *notes, int32_t n, char *
 
 /* ---- lists merged by code (lists.c) */
 
-/* An empty accumulator {participants, decisions, action_items, open_questions}; NULL when out
- * of memory (message set). */
+/* Whether text a says what b says: the ROUGE-1 F1 of the two is at least min_f1, or at least
+ * min_recall of b's words are in a (above 1: F1 alone decides). */
+l4a_status l4a_text_near(const char *a, const char *b, double min_f1, double min_recall,
+                         bool *yes);
+/* An empty accumulator {participants, decisions, action_items, open_questions, next_meeting
+ * null}; NULL when out of memory (message set). */
 cJSON *l4a_lists_new(void);
 /* Add the lists of a normalised note to acc, in order, dropping near-duplicates (the longer
- * text of two stays; an action without deadline takes its duplicate's). */
+ * text of two stays; an action without deadline takes its duplicate's); the note's
+ * next_meeting, when a string, replaces acc's. */
 l4a_status l4a_lists_add(cJSON *acc, const cJSON *note);
-/* Copy acc's lists into doc (replacing doc's). */
+/* Copy acc's lists and next_meeting into doc (replacing doc's). */
 l4a_status l4a_lists_put(const cJSON *acc, cJSON *doc);
 
 /* ---- explicit decisions (explicit.c) */
@@ -150,6 +155,10 @@ l4a_status l4a_lists_put(const cJSON *acc, cJSON *doc);
  * text that states a decision in so many words ("Décision : …", "Nous décidons …") and has no
  * near-duplicate there. The schema's bounds are the caller's (l4a_minutes_normalize). */
 l4a_status l4a_explicit_decisions(const char *text, cJSON *doc);
+/* When doc's "next_meeting" is not a string, set it to the last sentence of the rendered
+ * transcript text that announces the next meeting ("La prochaine réunion aura lieu le 22
+ * mai.") with a date or day in it; otherwise leave doc as it is. */
+l4a_status l4a_explicit_next_meeting(const char *text, cJSON *doc);
 
 /* ---- Markdown (markdown.c) */
 l4a_status l4a_minutes_markdown(const cJSON *doc, const char *language, char **out);

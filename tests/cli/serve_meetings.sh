@@ -115,7 +115,7 @@ jq '.minutes' "$tmp/job.json" >"$tmp/minutes.json"
 import json, sys, jsonschema
 schema = json.load(open("data/schemas/meeting_minutes.json"))
 jsonschema.validate(json.load(open(sys.argv[1])), schema)' "$tmp/minutes.json" 2>"$tmp/err" && ok || bad "minutes invalid: $(tail -n 3 "$tmp/err")"
-jq -e '.minutes | has("title") and has("participants") and has("summary") and has("topics") and has("decisions") and has("action_items") and has("open_questions")' "$tmp/job.json" >/dev/null && ok || bad "minutes keys"
+jq -e '.minutes | has("title") and has("participants") and has("summary") and has("topics") and has("decisions") and has("action_items") and has("open_questions") and has("next_meeting")' "$tmp/job.json" >/dev/null && ok || bad "minutes keys"
 jq -r .markdown "$tmp/job.json" >"$tmp/min.md"
 for h in '^# ' '^## Décisions$' '^## Actions$' '^## Questions ouvertes$'; do
     grep -q "$h" "$tmp/min.md" && ok || bad "Markdown lacks '$h'"

@@ -3,8 +3,8 @@
 # files that are not transcripts (exit 1 with a message naming the file), then the README's
 # sample meeting (data/samples/reunion_equipe_produit.txt) with the default model: the JSON
 # has every field of the schema with the right types (jq), names the participants, the
-# decision (14 mars) and the action's deadline (7 mars); and the Markdown written with -o has
-# its sections. About 2 x 1 min on 2 idle cores (the sample is ~400 tokens: one pass).
+# decision (14 mars), the action's deadline (7 mars) and the next meeting (mardi); and the
+# Markdown written with -o has its sections. About 2 x 1 min on 2 idle cores (the sample is ~400 tokens: one pass).
 # L4A_TEST_THREADS=N sets -t (default 0: one thread per physical core).
 # Under sanitizers (L4A_TEST_FAST=1, 5-20x slower) the sample runs use smollm2-135m on the
 # sample's first 10 turns: the structure and the Markdown are checked, the content (names,
@@ -44,7 +44,8 @@ json=$("$BIN" summarize -m $SM $MO -t "${L4A_TEST_THREADS:-0}" --json "$SAMPLE" 
 [ $rc -eq 0 ] && ok || { bad "sample --json: exit $rc"; cat "$tmp/err" >&2; }
 grep -q "summarize: final  1/1" "$tmp/err" && ok || bad "no progress on stderr"
 echo "$json" | jq -e '
-  (keys == (["action_items","decisions","open_questions","participants","summary","title","topics"]))
+  (keys == (["action_items","decisions","next_meeting","open_questions","participants","summary","title","topics"]))
+  and (.next_meeting == null or (.next_meeting | type == "string" and length > 0))
   and (.title | type == "string" and length > 0)
   and (.summary | type == "string" and length > 0)
   and (.participants | type == "array" and all(type == "string"))
@@ -59,6 +60,9 @@ if [ "$SM" = qwen2.5-1.5b-instruct ]; then
     for w in "Claire Martin" "Julien Petit" "Sophie Bernard" "14 mars" "7 mars"; do
         echo "$json" | grep -q "$w" && ok || bad "sample JSON lacks '$w': $json"
     done
+    # "on en reparlera à la prochaine réunion, mardi prochain"
+    echo "$json" | jq -e '.next_meeting | ascii_downcase | test("mardi")' >/dev/null && ok ||
+        bad "sample JSON: next meeting not Tuesday: $(echo "$json" | jq -c .next_meeting)"
 else
     echo "content of the minutes not judged with $SM (the normal run checks it with the default model)"
 fi
@@ -74,6 +78,7 @@ done
 # 96 output tokens) may find none, and then the section says so
 if [ "$SM" = qwen2.5-1.5b-instruct ]; then
     grep -q "^| Responsable | Action | Échéance |" "$tmp/min.md" && ok || bad "Markdown lacks the action table"
+    grep -q "^## Prochaine réunion$" "$tmp/min.md" && ok || bad "Markdown lacks the next meeting"
 else
     first=$(awk '/^## Actions/ {on = 1; next} on && NF {print; exit}' "$tmp/min.md")
     case $first in
