@@ -122,14 +122,12 @@ int32_t app_piece(const l4a_model *m, l4a_token t, bool special, char **buf, siz
 int app_chat_render(const l4a_model *m, const l4a_chat_msg *msgs, size_t n, bool add_assistant,
                     char **out);
 
-/* Streamed output of generated text: writes only complete UTF-8 characters, holds back any
- * tail that could begin a stop string, and stops (without printing it) at a stop string. */
+/* Streamed output of generated text (l4a_textout): writes only complete UTF-8 characters,
+ * holds back any tail that could begin a stop string, and stops (without printing it) at a
+ * stop string. */
 typedef struct app_stream {
     FILE *out;
-    const char *const *stops;
-    int n_stops;
-    char *pending;              /* bytes not yet written */
-    size_t n_pending, cap_pending;
+    l4a_textout *to;            /* NULL when out of memory: nothing is written */
     char *text;                 /* everything written so far (for chat history) */
     size_t n_text, cap_text;
     bool stopped;               /* a stop string was seen */
@@ -141,8 +139,6 @@ bool app_stream_push(app_stream *s, const char *bytes, size_t n);
 /* Write what is held back (after generation ended without a stop string). */
 void app_stream_finish(app_stream *s);
 void app_stream_free(app_stream *s);
-/* Bytes at the end of buf[0..n) that form an incomplete UTF-8 character (0..3). */
-size_t app_utf8_incomplete_tail(const char *buf, size_t n);
 
 /* Monotonic seconds. */
 double app_now(void);

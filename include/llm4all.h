@@ -168,6 +168,23 @@ L4A_API int32_t l4a_token_to_piece(const l4a_model *m, l4a_token t, char *buf, s
 L4A_API int32_t l4a_detokenize(const l4a_model *m, const l4a_token *tokens, int32_t n, char *buf,
                                size_t size, bool special);
 
+/* Generated tokens to visible text, one token's piece at a time (streamed output): an
+ * incomplete UTF-8 character at the end, and any end that could begin one of the stop strings,
+ * are held back until later pieces decide; a stop string ends the text and is not part of it.
+ * stops are copied (empty ones ignored). replace_invalid: bytes that are not UTF-8 become
+ * U+FFFD (for JSON); otherwise they are passed on as they are. */
+typedef struct l4a_textout l4a_textout;
+L4A_API l4a_status l4a_textout_new(const char *const *stops, int n_stops, bool replace_invalid,
+                                   l4a_textout **out);
+/* Append n bytes. *text, *len: the text that became visible (NUL-terminated; use *len, as a
+ * model may generate NUL bytes), owned by t and valid until its next call. *stopped: a stop
+ * string has been reached (now or before); what follows is dropped. */
+L4A_API l4a_status l4a_textout_push(l4a_textout *t, const char *bytes, size_t n,
+                                    const char **text, size_t *len, bool *stopped);
+/* End of generation: what is held becomes visible (nothing after a stop string). */
+L4A_API l4a_status l4a_textout_flush(l4a_textout *t, const char **text, size_t *len);
+L4A_API void l4a_textout_free(l4a_textout *t);
+
 /* ---------------------------------------------------------------- chat template */
 
 typedef struct l4a_chat_msg {
