@@ -447,6 +447,55 @@ static void test_explicit_next(void) {
     cJSON_Delete(doc);
 }
 
+/* Deadlines left null by the model are taken from the action's own text (deadline.c): the
+ * first date with the words that bind it; a month alone, a number that is not a day, or a
+ * weekday without "avant"/"d'ici"/"prochain" is none; a deadline already there stays. */
+static void test_deadlines(void) {
+    static const struct { const char *action, *want; } cases[] = {
+        {"Envoyer le planning des formations à tout le monde avant le 15 avril.",
+         "avant le 15 avril"},
+        {"Réserver le stand du salon de Lyon avant le 3 juin.", "avant le 3 juin"},
+        {"Corriger le bug d'ici le 1er mars 2026, puis livrer le 14 mars.",
+         "d'ici le 1er mars 2026"},
+        {"Relancer le fournisseur d'ici vendredi.", "d'ici vendredi"},
+        {"Préparer la démo pour mardi 12 mars.", "pour mardi 12 mars"},
+        {"Faire le point lundi prochain avec l'équipe.", "lundi prochain"},
+        {"Finir le rapport avant la fin de septembre.", "avant la fin de septembre"},
+        {"Livrer la version mi-mai.", "mi-mai"},
+        {"Parler du budget en avril.", NULL},
+        {"Commander 30 maillots pour le tournoi.", NULL},
+        {"Relire le compte rendu du 30 mai avant le 2 juin.", "avant le 2 juin"},
+        {"Appeler le client mardi.", NULL},
+        {"Écrire aux 120 clients concernés.", NULL},
+        {"Le maire de la commune viendra.", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cJSON *doc = cJSON_CreateObject(), *acts = cJSON_AddArrayToObject(doc, "action_items");
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "owner", "Bastien");
+        cJSON_AddStringToObject(a, "action", cases[i].action);
+        cJSON_AddNullToObject(a, "deadline");
+        cJSON_AddItemToArray(acts, a);
+        CHECK(l4a_deadlines_from_text(doc) == L4A_OK);
+        const cJSON *dl = cJSON_GetObjectItemCaseSensitive(a, "deadline");
+        if (cases[i].want)
+            CHECK_MSG(cJSON_IsString(dl) && !strcmp(dl->valuestring, cases[i].want),
+                      "'%s': deadline '%s', want '%s'", cases[i].action,
+                      cJSON_IsString(dl) ? dl->valuestring : "null", cases[i].want);
+        else
+            CHECK_MSG(cJSON_IsNull(dl), "'%s': deadline '%s', want none", cases[i].action,
+                      cJSON_IsString(dl) ? dl->valuestring : "?");
+        cJSON_Delete(doc);
+    }
+    cJSON *doc = cJSON_Parse("{\"action_items\":[{\"owner\":\"a\",\"action\":\"Livrer "
+                             "avant le 3 juin\",\"deadline\":\"fin mai\"}]}");
+    CHECK(doc && l4a_deadlines_from_text(doc) == L4A_OK);
+    const cJSON *dl = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "action_items"), 0), "deadline");
+    CHECK(cJSON_IsString(dl) && !strcmp(dl->valuestring, "fin mai"));
+    cJSON_Delete(doc);
+}
+
 static void test_lists(void) {
     const char *a = "{\"participants\":[\"Amandine Leroy\",\"Damien Fournier\"],"
         "\"decisions\":[\"Héberger le projet Hirondelle chez Nuage Vert.\"],"
@@ -720,6 +769,7 @@ int main(void) {
     test_lists();
     test_explicit();
     test_explicit_next();
+    test_deadlines();
     test_markdown();
     const char *path = l4a_test_model(fast ? "smollm2-135m" : "qwen2.5-1.5b-instruct");
     l4a_model *m = NULL;

@@ -229,6 +229,7 @@ static l4a_status single_pass(l4a_sum_run *r, const char *text, int32_t n_tokens
     l4a_free(user);
     if (st == L4A_OK) st = l4a_explicit_decisions(text, doc);
     if (st == L4A_OK) st = l4a_explicit_next_meeting(text, doc);
+    if (st == L4A_OK) st = l4a_deadlines_from_text(doc);
     if (st == L4A_OK && !(doc = l4a_minutes_normalize(doc, false, r->p.language)))
         st = l4a_fail(L4A_ERR_NOMEM, "summarize: out of memory for the minutes");
     if (st == L4A_OK && !(*out = l4a_sum_print(doc))) st = L4A_ERR_NOMEM;
@@ -260,6 +261,7 @@ static l4a_status map_reduce(l4a_sum_run *r, const l4a_transcript *t, char **out
             st = l4a_sum_generate(r, L4A_PROMPT_MAP, user, r->r_part, &notes[c]);
         if (st == L4A_OK) st = l4a_explicit_decisions(text, notes[c]);
         if (st == L4A_OK) st = l4a_explicit_next_meeting(text, notes[c]);
+        if (st == L4A_OK) st = l4a_deadlines_from_text(notes[c]);
         l4a_free(text);
         l4a_free(safe);
         l4a_free(user);

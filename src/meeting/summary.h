@@ -160,6 +160,11 @@ l4a_status l4a_explicit_decisions(const char *text, cJSON *doc);
  * mai.") with a date or day in it; otherwise leave doc as it is. */
 l4a_status l4a_explicit_next_meeting(const char *text, cJSON *doc);
 
+/* ---- deadlines from the action's text (deadline.c) */
+/* For each action item of doc whose deadline is not a string, the first date in its action
+ * text with the words that bind it ("avant le 15 avril", "d'ici vendredi"), when there is one. */
+l4a_status l4a_deadlines_from_text(cJSON *doc);
+
 /* ---- Markdown (markdown.c) */
 l4a_status l4a_minutes_markdown(const cJSON *doc, const char *language, char **out);
 
