@@ -42,6 +42,20 @@ void *l4a_realloc(void *p, size_t n) {
 
 void l4a_free(void *p) { free(p); }
 
+bool l4a_reserve(char **buf, size_t *cap, size_t need) {
+    if (need <= *cap) return true;
+    size_t c = *cap ? *cap : 256;
+    while (c < need) {
+        if (c > SIZE_MAX / 2) return false;
+        c *= 2;
+    }
+    char *nb = l4a_realloc(*buf, c);
+    if (!nb) return false;
+    *buf = nb;
+    *cap = c;
+    return true;
+}
+
 char *l4a_strndup(const char *s, size_t n) {
     char *d = l4a_malloc(n + 1);
     if (!d) return NULL;

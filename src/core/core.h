@@ -39,6 +39,9 @@ void *l4a_realloc(void *p, size_t n);
 void l4a_free(void *p);
 char *l4a_strdup(const char *s);
 char *l4a_strndup(const char *s, size_t n);
+/* Grow the buffer *buf (capacity *cap, l4a_realloc'ed) to hold need bytes, doubling; false
+ * when out of memory (the buffer is then unchanged). */
+bool l4a_reserve(char **buf, size_t *cap, size_t need);
 /* 64-byte aligned allocation (for SIMD and cache lines), freed with l4a_free_aligned. */
 void *l4a_malloc_aligned(size_t n);
 void l4a_free_aligned(void *p);

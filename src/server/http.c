@@ -237,7 +237,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (cr->n + k > (size_t)s->p.max_body)
             return reply_error(s, c, cr, 413, "invalid_request_error",
                                "the body is larger than the limit (%s bytes)", s->max_body_str);
-        if (!l4a_srv_reserve(&cr->body, &cr->cap, cr->n + k + 1)) return MHD_NO;
+        if (!l4a_reserve(&cr->body, &cr->cap, cr->n + k + 1)) return MHD_NO;
         else {
             memcpy(cr->body + cr->n, upload, k);
             cr->n += k;

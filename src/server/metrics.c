@@ -32,7 +32,7 @@ static void add(sbuf *b, const char *fmt, ...) {
     va_end(ap);
     if (k < 0 || b->oom) return;
     size_t len = (size_t)k < sizeof line ? (size_t)k : sizeof line - 1;
-    if (!l4a_srv_reserve(&b->buf, &b->cap, b->n + len + 1)) {
+    if (!l4a_reserve(&b->buf, &b->cap, b->n + len + 1)) {
         b->oom = true;
         return;
     }

@@ -172,7 +172,7 @@ static void emit_token(l4a_server *s, l4a_slot *sl, l4a_token t) {
     int32_t n = l4a_token_to_piece(s->model, t, sl->piece, sl->cap_piece, false);
     if (n < 0 && n != INT32_MIN) {
         size_t need = (size_t)-(int64_t)n;
-        if (l4a_srv_reserve(&sl->piece, &sl->cap_piece, need))
+        if (l4a_reserve(&sl->piece, &sl->cap_piece, need))
             n = l4a_token_to_piece(s->model, t, sl->piece, sl->cap_piece, false);
     }
     if (n < 0) {

@@ -14,6 +14,7 @@
 #define L4A_SERVER_H
 
 #include "llm4all.h"
+#include "core/core.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -103,8 +104,6 @@ int l4a_srv_textout_push(l4a_srv_textout *t, const char *bytes, size_t n, char *
 /* End of generation: what is held becomes visible (unless stopped). -1 out of memory. */
 int l4a_srv_textout_flush(l4a_srv_textout *t, char **out, size_t *n_out, size_t *cap_out);
 void l4a_srv_textout_free(l4a_srv_textout *t);
-/* Grow a malloc'ed buffer to hold need bytes. */
-bool l4a_srv_reserve(char **buf, size_t *cap, size_t need);
 
 /* ---------------------------------------------------------------- jobs and scheduler */
 

@@ -8,22 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool l4a_srv_reserve(char **buf, size_t *cap, size_t need) {
-    if (need <= *cap) return true;
-    size_t c = *cap ? *cap : 256;
-    while (c < need) {
-        if (c > SIZE_MAX / 2) return false;
-        c *= 2;
-    }
-    char *nb = realloc(*buf, c);
-    if (!nb) return false;
-    *buf = nb;
-    *cap = c;
-    return true;
-}
-
 static int append(const char *text, size_t len, char **out, size_t *n_out, size_t *cap_out) {
-    if (len > SIZE_MAX - *n_out - 1 || !l4a_srv_reserve(out, cap_out, *n_out + len + 1))
+    if (len > SIZE_MAX - *n_out - 1 || !l4a_reserve(out, cap_out, *n_out + len + 1))
         return -1;
     memcpy(*out + *n_out, text, len);
     *n_out += len;

@@ -25,20 +25,6 @@ struct l4a_textout {
     size_t n_out, cap_out;
 };
 
-static bool reserve(char **buf, size_t *cap, size_t need) {
-    if (need <= *cap) return true;
-    size_t c = *cap ? *cap : 256;
-    while (c < need) {
-        if (c > SIZE_MAX / 2) return false;
-        c *= 2;
-    }
-    char *nb = l4a_realloc(*buf, c);
-    if (!nb) return false;
-    *buf = nb;
-    *cap = c;
-    return true;
-}
-
 L4A_API l4a_status l4a_textout_new(const char *const *stops, int n_stops, bool replace_invalid,
                                    l4a_textout **out) {
     if (!out || n_stops < 0 || (n_stops > 0 && !stops))
@@ -107,7 +93,7 @@ static size_t stop_prefix_hold(const l4a_textout *t) {
 /* Move n held bytes to the visible text (invalid UTF-8 replaced when asked). */
 static l4a_status emit(l4a_textout *t, size_t n) {
     if (n == 0) return L4A_OK;
-    if (n > (SIZE_MAX - t->n_out - 1) / 3 || !reserve(&t->out, &t->cap_out, t->n_out + 3 * n + 1))
+    if (n > (SIZE_MAX - t->n_out - 1) / 3 || !l4a_reserve(&t->out, &t->cap_out, t->n_out + 3 * n + 1))
         return l4a_fail(L4A_ERR_NOMEM, "textout: out of memory");
     const unsigned char *p = (const unsigned char *)t->held;
     if (!t->replace_invalid) {
@@ -142,7 +128,7 @@ L4A_API l4a_status l4a_textout_push(l4a_textout *t, const char *bytes, size_t n,
     *len = 0;
     *stopped = t->stopped;
     if (t->stopped) return L4A_OK;
-    if (t->n_held + n + 1 < n || !reserve(&t->held, &t->cap_held, t->n_held + n + 1))
+    if (t->n_held + n + 1 < n || !l4a_reserve(&t->held, &t->cap_held, t->n_held + n + 1))
         return l4a_fail(L4A_ERR_NOMEM, "textout: out of memory");
     if (n) memcpy(t->held + t->n_held, bytes, n);
     t->n_held += n;
