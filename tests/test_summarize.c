@@ -496,6 +496,30 @@ static void test_deadlines(void) {
     cJSON_Delete(doc);
 }
 
+/* A summary that loops on its sentences keeps each once; short ones ("M.") and sentences
+ * that only look alike stay. */
+static void test_summary_repeats(void) {
+    static const struct { const char *in, *want; } cases[] = {
+        {"Les membres ont approuvé les plans. Le directeur a discuté des risques. Les membres "
+         "ont approuvé les plans. Le directeur a discuté des risques. Les membres ont",
+         "Les membres ont approuvé les plans. Le directeur a discuté des risques."},
+        {"M. Dupont défend la réforme. M. Martin la rejette ! M. Dupont défend la réforme.",
+         "M. Dupont défend la réforme. M. Martin la rejette !"},
+        {"Le budget est voté. Le budget est voté à 12 000 euros.",
+         "Le budget est voté. Le budget est voté à 12 000 euros."},
+        {"Une seule phrase sans point", "Une seule phrase sans point"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "summary", cases[i].in);
+        cJSON *fixed = l4a_minutes_normalize(d, false, "fr");
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(fixed, "summary");
+        CHECK_MSG(cJSON_IsString(s) && !strcmp(s->valuestring, cases[i].want),
+                  "case %zu: '%s'", i, cJSON_IsString(s) ? s->valuestring : "?");
+        cJSON_Delete(fixed);
+    }
+}
+
 static void test_lists(void) {
     const char *a = "{\"participants\":[\"Amandine Leroy\",\"Damien Fournier\"],"
         "\"decisions\":[\"Héberger le projet Hirondelle chez Nuage Vert.\"],"
@@ -770,6 +794,7 @@ int main(void) {
     test_explicit();
     test_explicit_next();
     test_deadlines();
+    test_summary_repeats();
     test_markdown();
     const char *path = l4a_test_model(fast ? "smollm2-135m" : "qwen2.5-1.5b-instruct");
     l4a_model *m = NULL;

@@ -9,6 +9,7 @@
  */
 #include "meeting/summary.h"
 
+#include <ctype.h>
 #include <string.h>
 
 typedef struct bounds {
@@ -103,6 +104,50 @@ static char *clean_str(const cJSON *v, int max) {
         for (char *q = r; *q; q++)
             if ((unsigned char)*q < 0x20) *q = ' ';
     return r;
+}
+
+/* Drop, in place, every sentence of s that repeats an earlier one word for word, and a last
+ * unfinished sentence that begins like an earlier one: a small model decoding greedily can
+ * loop on two sentences until the summary's maxLength ("Les membres ont approuvé … Le
+ * directeur a également discuté … Les membres ont approuvé …"). Finished sentences of under
+ * 16 bytes stay. */
+/* Whether s[i] ends a sentence of s[0..n): . ! or ? then a space or the end, and not the
+ * initial of a name ("M. Dupont", "J. Chirac": one letter before the point). */
+static bool sentence_end(const char *s, size_t i, size_t n) {
+    if (!strchr(".!?", s[i]) || (i + 1 < n && s[i + 1] != ' ')) return false;
+    return !(s[i] == '.' && i >= 1 && isalpha((unsigned char)s[i - 1]) &&
+             (i == 1 || s[i - 2] == ' '));
+}
+
+static void drop_repeats(char *s) {
+    size_t w = 0, n = strlen(s);
+    for (size_t r = 0; r < n;) {
+        size_t e = r;                   /* the sentence s[r..e): up to ". " "! " "? " or the end */
+        while (e < n && !sentence_end(s, e, n)) e++;
+        bool finished = e < n;
+        if (finished) e++;
+        size_t len = e - r;
+        bool seen = false;
+        for (size_t k = 0; k < w && !seen;) {   /* earlier kept sentences */
+            size_t f = k;
+            while (f < w && !sentence_end(s, f, w)) f++;
+            if (f < w) f++;
+            size_t klen = f - k;
+            seen = (finished ? len >= 16 && klen == len : len <= klen) &&
+                   !memcmp(s + k, s + r, len);
+            k = f;
+            while (k < w && s[k] == ' ') k++;
+        }
+        if (!seen) {
+            if (w && s[w - 1] != ' ') s[w++] = ' ';
+            memmove(s + w, s + r, len);
+            w += len;
+        }
+        r = e;
+        while (r < n && s[r] == ' ') r++;
+    }
+    while (w && s[w - 1] == ' ') w--;
+    s[w] = 0;
 }
 
 static bool add_str(cJSON *obj, const char *key, const char *val) {
@@ -204,6 +249,7 @@ cJSON *l4a_minutes_normalize(cJSON *in, bool partial, const char *language) {
     if (!ok) cJSON_Delete(parts);
     if (ok) {
         char *s = clean_str(cJSON_GetObjectItemCaseSensitive(in, "summary"), b->summary);
+        if (s) drop_repeats(s);
         ok = add_str(o, "summary", s ? s : is_en(language) ? "(no summary)" : "(pas de résumé)");
         l4a_free(s);
     }
