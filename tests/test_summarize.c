@@ -407,9 +407,9 @@ static void test_explicit(void) {
     cJSON_Delete(doc);
 }
 
-/* The next meeting, when the model left it null: the last sentence that announces it with a
- * date or a day; one without either ("on en reparlera à la prochaine réunion"), a question or
- * a "mai" inside another word does not count; the model's own is kept. */
+/* The next meeting: the last sentence that announces it with a date or a day; one without
+ * either ("on en reparlera à la prochaine réunion"), a question or a "mai" inside another
+ * word does not count. */
 static void test_explicit_next(void) {
     const char *text =
         "Amandine Leroy: La prochaine réunion aura lieu le 15 mai. Merci.\n"
@@ -440,8 +440,16 @@ static void test_explicit_next(void) {
                      L4A_OK);
     CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(doc, "next_meeting")));
     cJSON_Delete(doc);
-    doc = cJSON_Parse("{\"next_meeting\": \"Le 3 juin à Lyon\"}");
+    /* the transcript's sentence replaces the model's wording (which may add a time or a
+     * place nobody said); the model's stays when the transcript has none */
+    doc = cJSON_Parse("{\"next_meeting\": \"Le 22 mai à 10h30, salle A\"}");
     CHECK(doc && l4a_explicit_next_meeting(text, doc) == L4A_OK);
+    n = cJSON_GetObjectItemCaseSensitive(doc, "next_meeting");
+    CHECK(cJSON_IsString(n) &&
+          !strcmp(n->valuestring, "La prochaine réunion aura lieu le 22 mai, salle B."));
+    cJSON_Delete(doc);
+    doc = cJSON_Parse("{\"next_meeting\": \"Le 3 juin à Lyon\"}");
+    CHECK(doc && l4a_explicit_next_meeting("Bob: Merci à tous.\n", doc) == L4A_OK);
     n = cJSON_GetObjectItemCaseSensitive(doc, "next_meeting");
     CHECK(cJSON_IsString(n) && !strcmp(n->valuestring, "Le 3 juin à Lyon"));
     cJSON_Delete(doc);

@@ -10,8 +10,11 @@
  * writes. The markers are few and unambiguous on purpose: "rien n'est décidé" or "on n'a pas
  * décidé" contain none of them; a proposal ("je propose …") is the model's to judge.
  *
- * The next meeting is found the same way when the model left it out: the last sentence that
- * announces it ("prochaine réunion", "prochaine séance" …) and carries a date or a day.
+ * The next meeting is found the same way: the last sentence that announces it ("prochaine
+ * réunion", "prochaine séance" …) and carries a date or a day. It replaces the model's wording,
+ * which can add what was not said (at -c 1024 the 1.5B model turned "La prochaine réunion
+ * aura lieu le 22 mai." into "Le 22 mai à 10h30, salle de réunion"); the model's stays when
+ * no such sentence is there.
  *
  * Not here: near-duplicates across notes (lists.c), the schema's bounds (minutes_fix.c).
  */
@@ -250,7 +253,6 @@ static l4a_status on_next(const char *s, size_t n, void *user) {
 }
 
 l4a_status l4a_explicit_next_meeting(const char *text, cJSON *doc) {
-    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "next_meeting"))) return L4A_OK;
     next_ctx x = {NULL};
     l4a_status st = each_sentence(text, on_next, &x);
     if (st == L4A_OK && x.last) {

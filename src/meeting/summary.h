@@ -155,9 +155,9 @@ l4a_status l4a_lists_put(const cJSON *acc, cJSON *doc);
  * text that states a decision in so many words ("Décision : …", "Nous décidons …") and has no
  * near-duplicate there. The schema's bounds are the caller's (l4a_minutes_normalize). */
 l4a_status l4a_explicit_decisions(const char *text, cJSON *doc);
-/* When doc's "next_meeting" is not a string, set it to the last sentence of the rendered
- * transcript text that announces the next meeting ("La prochaine réunion aura lieu le 22
- * mai.") with a date or day in it; otherwise leave doc as it is. */
+/* Set doc's "next_meeting" to the last sentence of the rendered transcript text that
+ * announces the next meeting ("La prochaine réunion aura lieu le 22 mai.") with a date or day
+ * in it, in place of the model's wording; leave doc as it is when there is none. */
 l4a_status l4a_explicit_next_meeting(const char *text, cJSON *doc);
 
 /* ---- deadlines from the action's text (deadline.c) */
