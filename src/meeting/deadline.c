@@ -124,6 +124,13 @@ static bool find(const char *text, const char **from, const char **to) {
     return false;
 }
 
+bool l4a_names_day(const char *text) {
+    for (const char *p = text; *p; p++)
+        if (word_at(text, p, MONTHS, COUNT(MONTHS)) || word_at(text, p, WEEKDAYS, COUNT(WEEKDAYS)))
+            return true;
+    return false;
+}
+
 l4a_status l4a_deadlines_from_text(cJSON *doc) {
     cJSON *acts = cJSON_GetObjectItemCaseSensitive(doc, "action_items"), *a;
     cJSON_ArrayForEach(a, acts) {

@@ -205,11 +205,11 @@ static const char *const NEXT_MARKERS[] = {
 };
 
 /* Words that date a sentence (besides digits). */
+/* Words that date a sentence besides digits and the French months and weekdays
+ * (l4a_names_day, deadline.c). */
 static const char *const DAY_WORDS[] = {
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "janvier",
-    "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-    "novembre", "décembre", "demain", "semaine prochaine", "monday", "tuesday", "wednesday",
-    "thursday", "friday", "tomorrow", "next week",
+    "demain", "semaine prochaine", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "tomorrow", "next week",
 };
 
 /* Whether the lower-case word w is in low as a whole word. */
@@ -240,6 +240,7 @@ static l4a_status on_next(const char *s, size_t n, void *user) {
     bool marked = false, dated = strpbrk(low, "0123456789") != NULL;
     for (size_t k = 0; k < sizeof NEXT_MARKERS / sizeof *NEXT_MARKERS; k++)
         marked |= strstr(low, NEXT_MARKERS[k]) != NULL;
+    dated = dated || (marked && l4a_names_day(low));
     for (size_t k = 0; marked && !dated && k < sizeof DAY_WORDS / sizeof *DAY_WORDS; k++)
         dated = has_word(low, DAY_WORDS[k]);
     l4a_free(low);

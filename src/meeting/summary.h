@@ -164,6 +164,8 @@ l4a_status l4a_explicit_next_meeting(const char *text, cJSON *doc);
 /* For each action item of doc whose deadline is not a string, the first date in its action
  * text with the words that bind it ("avant le 15 avril", "d'ici vendredi"), when there is one. */
 l4a_status l4a_deadlines_from_text(cJSON *doc);
+/* Whether text names a French month or weekday as a whole word (case-insensitive for ASCII). */
+bool l4a_names_day(const char *text);
 
 /* ---- Markdown (markdown.c) */
 l4a_status l4a_minutes_markdown(const cJSON *doc, const char *language, char **out);
