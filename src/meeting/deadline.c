@@ -44,9 +44,7 @@ static const char *const WEEKDAY_BINDERS[] = {"au plus tard ", "jusqu'à ", "d'i
 
 static bool is_letter(unsigned char c) { return isalpha(c) || c >= 0x80; }
 
-/* The word of list that starts at s (case-insensitive for ASCII, whole word): its length, or
- * 0. */
-static size_t word_at(const char *text, const char *s, const char *const *list, size_t n) {
+size_t l4a_word_at(const char *text, const char *s, const char *const *list, size_t n) {
     if (s > text && is_letter((unsigned char)s[-1])) return 0;
     for (size_t k = 0; k < n; k++) {
         size_t len = strlen(list[k]);
@@ -90,7 +88,7 @@ static const char *day_number(const char *text, const char *at) {
 /* The first deadline in text: [*from, *to), or false. */
 static bool find(const char *text, const char **from, const char **to) {
     for (const char *p = text; *p; p++) {
-        size_t m = word_at(text, p, MONTHS, COUNT(MONTHS));
+        size_t m = l4a_word_at(text, p, MONTHS, COUNT(MONTHS));
         if (m) {
             const char *day = day_number(text, p), *period = NULL;
             if (!day) period = ending(text, p, PERIODS, COUNT(PERIODS));
@@ -108,7 +106,7 @@ static bool find(const char *text, const char **from, const char **to) {
             *to = end;
             return true;
         }
-        size_t w = word_at(text, p, WEEKDAYS, COUNT(WEEKDAYS));
+        size_t w = l4a_word_at(text, p, WEEKDAYS, COUNT(WEEKDAYS));
         if (w && !(p[w] == ' ' && isdigit((unsigned char)p[w + 1]))) {
             const char *b = ending(text, p, WEEKDAY_BINDERS, COUNT(WEEKDAY_BINDERS));
             const char *end = p + w;
@@ -126,7 +124,7 @@ static bool find(const char *text, const char **from, const char **to) {
 
 bool l4a_names_day(const char *text) {
     for (const char *p = text; *p; p++)
-        if (word_at(text, p, MONTHS, COUNT(MONTHS)) || word_at(text, p, WEEKDAYS, COUNT(WEEKDAYS)))
+        if (l4a_word_at(text, p, MONTHS, COUNT(MONTHS)) || l4a_word_at(text, p, WEEKDAYS, COUNT(WEEKDAYS)))
             return true;
     return false;
 }

@@ -204,7 +204,6 @@ static const char *const NEXT_MARKERS[] = {
     "réunion suivante", "prochain point", "next meeting",
 };
 
-/* Words that date a sentence (besides digits). */
 /* Words that date a sentence besides digits and the French months and weekdays
  * (l4a_names_day, deadline.c). */
 static const char *const DAY_WORDS[] = {
@@ -214,12 +213,8 @@ static const char *const DAY_WORDS[] = {
 
 /* Whether the lower-case word w is in low as a whole word. */
 static bool has_word(const char *low, const char *w) {
-    size_t n = strlen(w);
-    for (const char *at = strstr(low, w); at; at = strstr(at + 1, w)) {
-        unsigned char before = at == low ? ' ' : (unsigned char)at[-1];
-        unsigned char after = (unsigned char)at[n];
-        if (!isalpha(before) && before < 0x80 && !isalpha(after) && after < 0x80) return true;
-    }
+    for (const char *at = strstr(low, w); at; at = strstr(at + 1, w))
+        if (l4a_word_at(low, at, &w, 1)) return true;
     return false;
 }
 

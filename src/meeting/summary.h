@@ -166,6 +166,9 @@ l4a_status l4a_explicit_next_meeting(const char *text, cJSON *doc);
 l4a_status l4a_deadlines_from_text(cJSON *doc);
 /* Whether text names a French month or weekday as a whole word (case-insensitive for ASCII). */
 bool l4a_names_day(const char *text);
+/* The length of the word of list (n entries) that starts at s inside text, as a whole word
+ * (case-insensitive for ASCII; a byte >= 0x80 counts as a letter), or 0. */
+size_t l4a_word_at(const char *text, const char *s, const char *const *list, size_t n);
 
 /* ---- Markdown (markdown.c) */
 l4a_status l4a_minutes_markdown(const cJSON *doc, const char *language, char **out);
