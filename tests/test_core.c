@@ -6,7 +6,10 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct { _Atomic int *hits; int64_t n; } cover_arg;
 
@@ -80,6 +83,38 @@ static void test_pool_stall(void) {
     l4a_pool_free(p);
 }
 
+/* A file read or mapped whole gives its bytes; one of 2 MiB or more read into memory sits in
+ * 2 MiB-aligned anonymous memory (huge pages where the kernel grants them), a smaller one on
+ * the heap. */
+static void test_file_views(void) {
+    static const uint64_t sizes[] = {5, (2u << 20) + 3};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        const uint64_t n = sizes[k];
+        char path[] = "/tmp/l4a_test_file_XXXXXX";
+        int fd = mkstemp(path);
+        CHECK(fd >= 0);
+        if (fd < 0) return;
+        FILE *w = fdopen(fd, "wb");
+        for (uint64_t i = 0; i < n; i++) fputc((int)((i * 131 + 7) & 0xFF), w);
+        fclose(w);
+        for (int use_mmap = 0; use_mmap < 2; use_mmap++) {
+            l4a_mapped_file f;
+            CHECK(l4a_file_map(path, use_mmap, &f) == L4A_OK);
+            CHECK(f.size == n && f.data != NULL && f.mapped == (bool)use_mmap);
+            bool same = f.data != NULL;
+            for (uint64_t i = 0; same && i < n; i++) same = f.data[i] == ((i * 131 + 7) & 0xFF);
+            CHECK(same);
+            const bool huge = !use_mmap && n >= (2u << 20);
+            CHECK(huge ? f.anon_size >= n && f.anon_size % (2u << 20) == 0 &&
+                             (uintptr_t)f.data % (2u << 20) == 0
+                       : f.anon_size == 0);
+            l4a_file_unmap(&f);
+            CHECK(f.data == NULL && f.size == 0 && f.anon_size == 0);
+        }
+        unlink(path);
+    }
+}
+
 int main(void) {
     test_pool_stall();
     test_pool(1);
@@ -109,6 +144,7 @@ int main(void) {
     CHECK(l4a_file_map("/nonexistent/file", true, &f) == L4A_ERR_IO);
     CHECK(strstr(l4a_last_error(), "/nonexistent/file") != NULL);
     CHECK(l4a_file_map("/etc", true, &f) == L4A_ERR_IO);
+    test_file_views();
     CHECK(l4a_n_physical_cores() >= 1);
     return l4a_test_summary("test_core");
 }

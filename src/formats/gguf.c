@@ -508,7 +508,7 @@ l4a_status l4a_gguf_parse(const uint8_t *data, uint64_t size, l4a_gguf **out) {
     *out = NULL;
     l4a_gguf *g = l4a_calloc(1, sizeof *g);
     if (!g) return l4a_fail(L4A_ERR_NOMEM, "gguf: out of memory");
-    g->file = (l4a_mapped_file){data, size, false};
+    g->file = (l4a_mapped_file){.data = data, .size = size};
     parser ps = {.base = data, .size = size, .pos = 0, .elem = -1};
     uint64_t *offsets = NULL, n_kv = 0, n_tensors = 0;
     l4a_status st;
