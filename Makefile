@@ -63,6 +63,15 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# The version string names the commit: system.o is rebuilt when HEAD moves (the stamp is
+# rewritten only when its content changes).
+$(BUILD)/commit.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
+$(BUILD)/obj/src/core/system.o: $(BUILD)/commit.stamp
+.PHONY: FORCE
+FORCE:
+
 $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 $(WARN) -o $@ $<

@@ -3,6 +3,9 @@
  *
  * pp: one l4a_decode of -p tokens into an empty cache (matrix-matrix products);
  * tg: -n single-token decodes after one token of context (matrix-vector: memory-bound).
+ * -d D (llama-bench's -d) first fills the context with D tokens, untimed, before each test:
+ * attention then reads D more cached positions per token, which shows how speed holds at
+ * long context.
  * Each is repeated -r times; the report gives mean and standard deviation, peak RSS, and on
  * every row the commit, CPU, threads, model and tensor types. Token ids are a fixed
  * pseudo-random sequence: throughput does not depend on the text. Not a test: numbers only.
@@ -17,12 +20,13 @@
 const app_verb app_verb_bench = {
     .name = "bench",
     .bit = VERB_BENCH,
-    .synopsis = "-m MODEL [-p N] [-n N] [-r R] [-t T] [--json]",
+    .synopsis = "-m MODEL [-p N] [-n N] [-r R] [-d D] [-t T] [--json]",
     .summary = "measure prompt and generation speed (tokens/s)",
     .description =
         "Time a prompt of -p tokens (default 512) decoded in one batch, and -n tokens\n"
         "(default 128) generated one at a time, each -r times (default 5). Prints mean and\n"
         "standard deviation of tokens/s, peak RSS, commit, CPU, threads and tensor types.\n"
+        "-d D starts each test with D tokens already in the context (untimed).\n"
         "--json names the two means pp_tok_s and tg_tok_s.",
     .max_positional = 0,
 };
@@ -55,6 +59,14 @@ static void type_histogram(const l4a_model *m, char *buf, size_t size) {
         off += (size_t)snprintf(buf + off, size - off, "%s%s:%d", k ? " " : "", names[k], counts[k]);
 }
 
+/* An empty context, then its first n tokens of toks decoded (untimed): the depth of a test. */
+static int fill(l4a_ctx *ctx, const l4a_token *toks, long n) {
+    l4a_ctx_truncate(ctx, 0);
+    if (n > 0 && l4a_decode(ctx, toks, (int32_t)n, false) != L4A_OK)
+        return app_lib_error("filling the context");
+    return 0;
+}
+
 int app_cmd_bench(int argc, char **argv) {
     app_opts o;
     app_parse(argc, argv, &app_verb_bench, &o);
@@ -72,10 +84,11 @@ int app_cmd_bench(int argc, char **argv) {
     char path[4096];
     int rc = app_load_model(&o, &app_verb_bench, false, &m, path, sizeof path);
     if (rc) return rc;
-    o.n_ctx = (int32_t)(np > ng + 1 ? np : ng + 1);
-    if (o.n_batch < np) o.n_batch = (int32_t)np;
+    const long nd = o.depth, nfill = nd + 1 > np ? nd + 1 : np;   /* toks[nd] starts tg */
+    o.n_ctx = (int32_t)(nd + (np > ng + 1 ? np : ng + 1));
+    if (o.n_batch < nfill) o.n_batch = (int32_t)nfill;
     l4a_ctx *ctx = NULL;
-    l4a_token *toks = malloc((size_t)np * sizeof *toks);
+    l4a_token *toks = malloc((size_t)nfill * sizeof *toks);
     double *pp = calloc((size_t)reps, sizeof *pp), *tg = calloc((size_t)reps, sizeof *tg);
     if (!toks || !pp || !tg) {
         rc = app_error("out of memory");
@@ -83,18 +96,20 @@ int app_cmd_bench(int argc, char **argv) {
     }
     if ((rc = app_new_ctx(&o, m, &ctx))) goto done;
     const int32_t nv = l4a_model_n_vocab(m);
-    for (long i = 0; i < np; i++) toks[i] = (l4a_token)((i * 7919 + 13) % nv);
+    char depth[32] = "";
+    if (nd > 0) snprintf(depth, sizeof depth, " @ d%ld", nd);
+    for (long i = 0; i < nfill; i++) toks[i] = (l4a_token)((i * 7919 + 13) % nv);
 
     for (int r = 0; r < reps; r++) {
-        l4a_ctx_truncate(ctx, 0);
+        if ((rc = fill(ctx, toks, nd))) goto done;
         double t0 = app_now();
         if (l4a_decode(ctx, toks, (int32_t)np, false) != L4A_OK) {
             rc = app_lib_error("prompt");
             goto done;
         }
         pp[r] = (double)np / (app_now() - t0);
-        l4a_ctx_truncate(ctx, 0);
-        l4a_token t = toks[0];
+        if ((rc = fill(ctx, toks, nd))) goto done;
+        l4a_token t = toks[nd];
         if (l4a_decode(ctx, &t, 1, false) != L4A_OK) {
             rc = app_lib_error("generation");
             goto done;
@@ -108,8 +123,8 @@ int app_cmd_bench(int argc, char **argv) {
             }
         }
         tg[r] = (double)ng / (app_now() - t0);
-        fprintf(stderr, "bench: rep %d/%d: pp%ld %.1f tok/s, tg%d %.2f tok/s\n", r + 1, reps, np,
-                pp[r], ng, tg[r]);
+        fprintf(stderr, "bench: rep %d/%d: pp%ld %.1f tok/s, tg%d %.2f tok/s%s\n", r + 1, reps,
+                np, pp[r], ng, tg[r], depth);
     }
     stats sp = summarize(pp, reps), sg = summarize(tg, reps);
     char types[512];
@@ -127,6 +142,7 @@ int app_cmd_bench(int argc, char **argv) {
         cJSON_AddNumberToObject(j, "n_prompt", (double)np);
         cJSON_AddNumberToObject(j, "n_gen", ng);
         cJSON_AddNumberToObject(j, "repetitions", reps);
+        cJSON_AddNumberToObject(j, "depth", (double)nd);
         cJSON_AddNumberToObject(j, "pp_tok_s", sp.mean);
         cJSON_AddNumberToObject(j, "pp_tok_s_sd", sp.sd);
         cJSON_AddNumberToObject(j, "tg_tok_s", sg.mean);
@@ -140,10 +156,10 @@ int app_cmd_bench(int argc, char **argv) {
     } else {
         printf("| model | types | threads | test | t/s | peak RSS MiB | version | cpu |\n"
                "|---|---|---|---|---|---|---|---|\n");
-        printf("| %s | %s | %d | pp%ld | %.2f ± %.2f | %.0f | %s | %s |\n", l4a_model_name(m), types,
-               nt, np, sp.mean, sp.sd, rss_mib, l4a_version(), l4a_cpu_features());
-        printf("| %s | %s | %d | tg%d | %.2f ± %.2f | %.0f | %s | %s |\n", l4a_model_name(m), types,
-               nt, ng, sg.mean, sg.sd, rss_mib, l4a_version(), l4a_cpu_features());
+        printf("| %s | %s | %d | pp%ld%s | %.2f ± %.2f | %.0f | %s | %s |\n", l4a_model_name(m),
+               types, nt, np, depth, sp.mean, sp.sd, rss_mib, l4a_version(), l4a_cpu_features());
+        printf("| %s | %s | %d | tg%d%s | %.2f ± %.2f | %.0f | %s | %s |\n", l4a_model_name(m),
+               types, nt, ng, depth, sg.mean, sg.sd, rss_mib, l4a_version(), l4a_cpu_features());
     }
 done:
     free(toks);

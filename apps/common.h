@@ -50,6 +50,7 @@ typedef struct app_opts {
     int32_t n_batch;            /* -b */
     int32_t chunks;             /* --chunks: -1 = all */
     int32_t reps;               /* -r: bench repetitions */
+    int32_t depth;              /* -d: bench's tokens of context before each test */
     int32_t repeat_last_n;      /* --repeat-last-n: -1 = context size */
     int64_t seed;               /* -s: -1 = random */
     l4a_sampler_params sp;      /* --temp, --top-k ... (penalty_last_n from repeat_last_n) */

@@ -86,6 +86,8 @@ static const app_flag FLAGS[] = {
      "print JSON on stdout (summarize: the minutes as JSON instead of Markdown)"},
     {"-r", "--repetitions", ARG_I32, O(reps), 1, 1000, VERB_BENCH, "R",
      "repetitions of each test (default 5)"},
+    {"-d", "--depth", ARG_I32, O(depth), 0, 1 << 20, VERB_BENCH, "D",
+     "tokens already in the context when each test starts (default 0)"},
     {NULL, "--meta", ARG_BOOL, O(meta), 0, 0, VERB_INFO, NULL, "list every metadata key"},
     {NULL, "--ids", ARG_BOOL, O(ids), 0, 0, VERB_TOKENIZE, NULL, "print only the token ids"},
     {NULL, "--no-special", ARG_BOOL, O(no_special), 0, 0, VERB_TOKENIZE, NULL,

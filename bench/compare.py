@@ -12,6 +12,9 @@ measured by bench/bw.c in the same run.
 llama.cpp's own quantizer (llama_model_quantize, from the same llama-cpp-python) into
 $LLM4ALL_HOME/bench/ and then measured like the others.
 
+-d D starts each test with D tokens already in the context (llama-bench's -d): how speed
+holds at long context, where attention reads D cached positions per token.
+
 --no-mmap reads the weights into memory in both engines (llm4all `--no-mmap`, llama.cpp
 use_mmap=False). llm4all then puts them in 2 MiB-aligned anonymous memory advised for
 transparent huge pages; llama.cpp uses its plain allocation.
@@ -23,15 +26,19 @@ HOME = os.environ.get("LLM4ALL_HOME", os.path.expanduser("~/.cache/llm4all"))
 LLAMA_CPP_RUN = r'''
 import sys, time, json, llama_cpp
 path, T, P, N = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-mmap = sys.argv[5] == "mmap"
-llm = llama_cpp.Llama(model_path=path, n_ctx=P + N + 8, n_batch=512, n_ubatch=512,
+mmap, D = sys.argv[5] == "mmap", int(sys.argv[6])
+llm = llama_cpp.Llama(model_path=path, n_ctx=D + P + N + 8, n_batch=512, n_ubatch=512,
                       n_threads=T, n_threads_batch=T, use_mmap=mmap, verbose=False)
 nv = llm.n_vocab()
-prompt = [(i * 7919 + 13) % nv for i in range(P)]
-t0 = time.perf_counter(); llm.eval(prompt); pp = P / (time.perf_counter() - t0)
-llm.reset()
-llm.eval(prompt[:1])
-tok = prompt[1]
+toks = [(i * 7919 + 13) % nv for i in range(max(P, D + 2))]
+def fill():         # the depth: D tokens in the context, untimed
+    llm.reset()
+    if D: llm.eval(toks[:D])
+fill()
+t0 = time.perf_counter(); llm.eval(toks[:P]); pp = P / (time.perf_counter() - t0)
+fill()
+llm.eval(toks[D:D + 1])
+tok = toks[D + 1]
 t0 = time.perf_counter()
 for i in range(N):
     llm.eval([tok]); tok = (tok * 31 + 7) % nv
@@ -86,6 +93,8 @@ def main():
     ap.add_argument("--requant", default="", help="also requantised copies: q8_0,q4_0")
     ap.add_argument("--no-mmap", action="store_true",
                     help="both engines read the weights into memory instead of mapping them")
+    ap.add_argument("-d", "--depth", type=int, default=0,
+                    help="tokens already in the context when each test starts")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     bw = subprocess.run(["build/bw", "2", "9"], capture_output=True, text=True).stdout.split()
@@ -110,14 +119,16 @@ def main():
             for r in range(a.reps):
                 out, rss = run_measured(["build/llm4all", "bench", "-m", path, "-p", str(a.p),
                                          "-n", str(a.n), "-r", "1", "-t", str(T), "--json"]
-                                        + (["--no-mmap"] if a.no_mmap else []))
+                                        + (["--no-mmap"] if a.no_mmap else [])
+                                        + (["-d", str(a.depth)] if a.depth else []))
                 j = json.loads(out); A.append((j["pp_tok_s"], j["tg_tok_s"], rss))
                 out, rss = run_measured([sys.executable, "-c", LLAMA_CPP_RUN, path, str(T),
                                          str(a.p), str(a.n),
-                                         "read" if a.no_mmap else "mmap"])
+                                         "read" if a.no_mmap else "mmap", str(a.depth)])
                 j = json.loads(out); B.append((j["pp_tok_s"], j["tg_tok_s"], rss))
             med = lambda xs, i: statistics.median(x[i] for x in xs)
-            row = {"model": name + (" no-mmap" if a.no_mmap else ""), "threads": T,
+            row = {"model": name + (" no-mmap" if a.no_mmap else "")
+                            + (f" @ d{a.depth}" if a.depth else ""), "threads": T,
                    "commit": commit,
                    "pp_l4a": med(A, 0), "pp_llama": med(B, 0),
                    "tg_l4a": med(A, 1), "tg_llama": med(B, 1),
