@@ -372,6 +372,45 @@ static void test_normalize_bounds(void) {
     }
 }
 
+/* A map note cut before its summary (its lists come first) gets one made of its decisions and
+ * open questions, so that the reduce works from what the chunk said; the full minutes and a
+ * note with a summary are left alone, and one without any list keeps the placeholder. */
+static void test_cut_note_summary(void) {
+    const char *cut =
+        "{\"participants\": [\"M. Chirac\"], \"decisions\": [\"M. Chirac propose un "
+        "référendum en Nouvelle-Calédonie\", \"M. Mitterrand défend les accords de Matignon.\"],"
+        " \"action_items\": [], \"open_questions\": [\"Quand le scrutin aura-t-il lieu ?\"]}";
+    cJSON *n = l4a_minutes_normalize(cJSON_Parse(cut), true, "fr");
+    const char *sum = n ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "summary")) : NULL;
+    CHECK_MSG(sum && !strcmp(sum, "M. Chirac propose un référendum en Nouvelle-Calédonie. "
+                                  "M. Mitterrand défend les accords de Matignon. "
+                                  "Quand le scrutin aura-t-il lieu ?"),
+              "summary from the lists: %s", sum ? sum : "(none)");
+    CHECK(n && l4a_minutes_check(n, true) == L4A_OK);
+    /* the summary stays in its place among the keys */
+    CHECK(n && n->child && n->child->next && !strcmp(n->child->next->string, "summary"));
+    cJSON_Delete(n);
+    /* items that would pass the note's 600 bytes are left out, whole */
+    char big[1200];
+    snprintf(big, sizeof big, "{\"decisions\": [\"%0240d\", \"%0240d\", \"%0240d\", \"Court.\"]}",
+             1, 2, 3);
+    n = l4a_minutes_normalize(cJSON_Parse(big), true, "fr");
+    sum = n ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "summary")) : NULL;
+    CHECK_MSG(sum && strlen(sum) == 241 + 1 + 241 + 1 + 6 && !strcmp(sum + 484, "Court."), "bounded: %s",
+              sum ? sum : "(none)");
+    cJSON_Delete(n);
+    /* a summary written by the model is kept; the full minutes keep the placeholder */
+    n = l4a_minutes_normalize(cJSON_Parse("{\"summary\": \"Le débat porte sur l'Europe.\", "
+                                          "\"decisions\": [\"Autre chose\"]}"), true, "fr");
+    sum = n ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "summary")) : NULL;
+    CHECK(sum && !strcmp(sum, "Le débat porte sur l'Europe."));
+    cJSON_Delete(n);
+    n = l4a_minutes_normalize(cJSON_Parse(cut), false, "fr");
+    sum = n ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "summary")) : NULL;
+    CHECK(sum && !strcmp(sum, "(pas de résumé)"));
+    cJSON_Delete(n);
+}
+
 /* The lists of long meetings are merged by code (lists.c): every item of every note, in
  * order, near-duplicates dropped with the longer text kept and a missing deadline filled. */
 /* Decisions stated in so many words are added by code (explicit.c): first, in meeting order,
@@ -798,6 +837,7 @@ int main(void) {
     test_validate();
     test_repair();
     test_normalize_bounds();
+    test_cut_note_summary();
     test_lists();
     test_explicit();
     test_explicit_next();

@@ -232,6 +232,39 @@ static cJSON *actions(const cJSON *src, const bounds *b, const char *language) {
     return a;
 }
 
+/* A partial note cut before its summary (the lists come first in its schema, and a talkative
+ * chunk fills the budget with them): a summary made of its decisions and open questions, whole
+ * items that fit max bytes, each ended as a sentence; NULL when it has none. Without it the
+ * note's prose is a placeholder, and a reduce over placeholders only is where the model invents
+ * a meeting ("La réunion a été déroulée avec succès. ... stratégie de développement pour
+ * l'année 2023", three FREDSum debates). */
+static char *summary_from_lists(const cJSON *note, size_t max) {
+    char *out = l4a_malloc(max + 1);
+    if (!out) return NULL;
+    size_t n = 0;
+    static const char *const keys[] = {"decisions", "open_questions"};
+    for (int k = 0; k < 2; k++) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(note, keys[k])) {
+            const char *t = cJSON_GetStringValue(it);
+            size_t len = t ? strlen(t) : 0;
+            if (!len) continue;
+            const char last = t[len - 1];
+            bool ended = last == '.' || last == '!' || last == '?' ||
+                         (len >= 3 && !strcmp(t + len - 3, "…"));
+            size_t need = (n ? 1 : 0) + len + (ended ? 0 : 1);
+            if (n + need > max) continue;
+            if (n) out[n++] = ' ';
+            memcpy(out + n, t, len);
+            n += len;
+            if (!ended) out[n++] = '.';
+        }
+    }
+    out[n] = 0;
+    if (n == 0) { l4a_free(out); return NULL; }
+    return out;
+}
+
 cJSON *l4a_minutes_normalize(cJSON *in, bool partial, const char *language) {
     if (!cJSON_IsObject(in)) { cJSON_Delete(in); return NULL; }
     const bounds *b = partial ? &PART : &FULL;
@@ -247,9 +280,11 @@ cJSON *l4a_minutes_normalize(cJSON *in, bool partial, const char *language) {
                                   b->participants, b->participant) : NULL;
     ok = ok && parts && cJSON_AddItemToObject(o, "participants", parts);
     if (!ok) cJSON_Delete(parts);
+    bool no_summary = false;
     if (ok) {
         char *s = clean_str(cJSON_GetObjectItemCaseSensitive(in, "summary"), b->summary);
         if (s) drop_repeats(s);
+        no_summary = !s;
         ok = add_str(o, "summary", s ? s : is_en(language) ? "(no summary)" : "(pas de résumé)");
         l4a_free(s);
     }
@@ -262,6 +297,12 @@ cJSON *l4a_minutes_normalize(cJSON *in, bool partial, const char *language) {
                             : str_array(src, b->questions, b->item);
         ok = a && cJSON_AddItemToObject(o, keys[k], a);
         if (!ok) cJSON_Delete(a);
+    }
+    if (ok && partial && no_summary) {  /* in place of the placeholder, same position */
+        char *s = summary_from_lists(o, (size_t)b->summary);
+        cJSON *v = s ? cJSON_CreateString(s) : NULL;
+        if (v && !cJSON_ReplaceItemInObjectCaseSensitive(o, "summary", v)) cJSON_Delete(v);
+        l4a_free(s);
     }
     if (ok) {               /* a string, or null when none was said */
         char *nm = clean_str(cJSON_GetObjectItemCaseSensitive(in, "next_meeting"),
