@@ -80,7 +80,7 @@ static const app_flag FLAGS[] = {
     {NULL, "--system", ARG_STR, O(system), 0, 0, GEN, "TEXT",
      "system message for the chat template"},
     {NULL, "--no-mmap", ARG_BOOL, O(no_mmap), 0, 0, MODEL_VERBS, NULL,
-     "read the weights into memory (huge pages where allowed) instead of mapping the file"},
+     "read the weights into memory instead of mapping the file"},
     {NULL, "--json", ARG_BOOL, O(json), 0, 0,
      VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_PULL | VERB_BENCH | SUM, NULL,
      "print JSON on stdout (summarize: the minutes as JSON instead of Markdown)"},

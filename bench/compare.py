@@ -16,8 +16,7 @@ $LLM4ALL_HOME/bench/ and then measured like the others.
 holds at long context, where attention reads D cached positions per token.
 
 --no-mmap reads the weights into memory in both engines (llm4all `--no-mmap`, llama.cpp
-use_mmap=False). llm4all then puts them in 2 MiB-aligned anonymous memory advised for
-transparent huge pages; llama.cpp uses its plain allocation.
+use_mmap=False).
 """
 import argparse, json, os, statistics, subprocess, sys, time
 

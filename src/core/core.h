@@ -61,12 +61,9 @@ typedef struct l4a_mapped_file {
     const uint8_t *data;    /* read-only view of the whole file (NULL for an empty file) */
     uint64_t size;
     bool mapped;            /* true: mmap'ed; false: read into memory */
-    uint64_t anon_size;     /* read into anonymous huge-page memory: its length; else 0 */
 } l4a_mapped_file;
 
-/* Map (or read, when use_mmap is false) a whole file. Errors name the path. A file read into
- * memory that is at least 2 MiB goes to anonymous memory aligned to 2 MiB and advised for
- * transparent huge pages, so streaming the weights costs fewer TLB misses. */
+/* Map (or read, when use_mmap is false) a whole file. Errors name the path. */
 l4a_status l4a_file_map(const char *path, bool use_mmap, l4a_mapped_file *out);
 void l4a_file_unmap(l4a_mapped_file *f);
 
