@@ -378,10 +378,12 @@ static void test_normalize_bounds(void) {
 static void test_cut_note_summary(void) {
     const char *cut =
         "{\"participants\": [\"M. Chirac\"], \"decisions\": [\"M. Chirac propose un "
-        "référendum en Nouvelle-Calédonie\", \"M. Mitterrand défend les accords de Matignon.\"],"
+        "référendum en Nouvelle-Calédonie\", "
+        "\"M. Mitterrand défend les accords de Matignon.\"],"
         " \"action_items\": [], \"open_questions\": [\"Quand le scrutin aura-t-il lieu ?\"]}";
     cJSON *n = l4a_minutes_normalize(cJSON_Parse(cut), true, "fr");
-    const char *sum = n ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "summary")) : NULL;
+    const char *sum =
+        n ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "summary")) : NULL;
     CHECK_MSG(sum && !strcmp(sum, "M. Chirac propose un référendum en Nouvelle-Calédonie. "
                                   "M. Mitterrand défend les accords de Matignon. "
                                   "Quand le scrutin aura-t-il lieu ?"),
@@ -396,8 +398,8 @@ static void test_cut_note_summary(void) {
              1, 2, 3);
     n = l4a_minutes_normalize(cJSON_Parse(big), true, "fr");
     sum = n ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "summary")) : NULL;
-    CHECK_MSG(sum && strlen(sum) == 241 + 1 + 241 + 1 + 6 && !strcmp(sum + 484, "Court."), "bounded: %s",
-              sum ? sum : "(none)");
+    CHECK_MSG(sum && strlen(sum) == 241 + 1 + 241 + 1 + 6 && !strcmp(sum + 484, "Court."),
+              "bounded: %s", sum ? sum : "(none)");
     cJSON_Delete(n);
     /* a summary written by the model is kept; the full minutes keep the placeholder */
     n = l4a_minutes_normalize(cJSON_Parse("{\"summary\": \"Le débat porte sur l'Europe.\", "

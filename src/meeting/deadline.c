@@ -124,7 +124,8 @@ static bool find(const char *text, const char **from, const char **to) {
 
 bool l4a_names_day(const char *text) {
     for (const char *p = text; *p; p++)
-        if (l4a_word_at(text, p, MONTHS, COUNT(MONTHS)) || l4a_word_at(text, p, WEEKDAYS, COUNT(WEEKDAYS)))
+        if (l4a_word_at(text, p, MONTHS, COUNT(MONTHS)) ||
+            l4a_word_at(text, p, WEEKDAYS, COUNT(WEEKDAYS)))
             return true;
     return false;
 }

@@ -106,11 +106,6 @@ static char *clean_str(const cJSON *v, int max) {
     return r;
 }
 
-/* Drop, in place, every sentence of s that repeats an earlier one word for word, and a last
- * unfinished sentence that begins like an earlier one: a small model decoding greedily can
- * loop on two sentences until the summary's maxLength ("Les membres ont approuvé … Le
- * directeur a également discuté … Les membres ont approuvé …"). Finished sentences of under
- * 16 bytes stay. */
 /* Whether s[i] ends a sentence of s[0..n): . ! or ? then a space or the end, and not the
  * initial of a name ("M. Dupont", "J. Chirac": one letter before the point). */
 static bool sentence_end(const char *s, size_t i, size_t n) {
@@ -119,6 +114,11 @@ static bool sentence_end(const char *s, size_t i, size_t n) {
              (i == 1 || s[i - 2] == ' '));
 }
 
+/* Drop, in place, every sentence of s that repeats an earlier one word for word, and a last
+ * unfinished sentence that begins like an earlier one: a small model decoding greedily can
+ * loop on two sentences until the summary's maxLength ("Les membres ont approuvé … Le
+ * directeur a également discuté … Les membres ont approuvé …"). Finished sentences of under
+ * 16 bytes stay. */
 static void drop_repeats(char *s) {
     size_t w = 0, n = strlen(s);
     for (size_t r = 0; r < n;) {
