@@ -17,6 +17,7 @@
  */
 #include "harness.h"
 #include "kernels/kernels.h"
+#include "kernels/attn_rows.h"
 #include "kernels/vec.h"
 #include "kernels/vecdot.h"
 #include "core/core.h"
@@ -47,34 +48,84 @@ static bool near(double got, double want, double rel, double abs_tol) {
 
 /* ---------------------------------------------------------------- vec primitives */
 
-/* Attention's blocked forms, bit for bit against the one-row primitives they replace (the
- * batch invariance of attention rests on it): four dots sharing a, and the weighted sum of
- * rows against y = 0 then one scaled add per row. Lengths with lane and block tails. */
-static void test_vec_blocked(void) {
-    static const int64_t ns[] = {1, 7, 8, 31, 32, 33, 64, 100, 256, 257};
-    enum { ROWS = 9, MAXN = 257 };
-    float *a = malloc(sizeof(float) * MAXN), *b = malloc(sizeof(float) * ROWS * (MAXN + 3));
-    float *s = malloc(sizeof(float) * ROWS), y[MAXN], y2[MAXN];
-    fill(a, MAXN, 1.0f);
-    fill(b, ROWS * (MAXN + 3), 2.0f);
-    fill(s, ROWS, 1.0f);
-    int bad_dot = 0, bad_sum = 0;
-    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
-        const int64_t n = ns[k], bs = n + 3;
-        float d4[4];
-        l4a_vec_dot_f32_x4(a, b, bs, n, d4);
-        for (int r = 0; r < 4; r++) {
-            const float one = l4a_vec_dot_f32(a, b + r * bs, n);
-            bad_dot += memcmp(&one, &d4[r], sizeof one) != 0;
+/* Attention's row kernels (kernels/attn_rows.h) for rows of type f16 (else f32): scores and
+ * weighted sums against double sums (the dot-product bound with d + 1 roundings: the scale),
+ * the kernels for this CPU against the plain C ones bit for bit (the same sequence of float
+ * operations), and each block's results against the same query and row computed alone (the
+ * batch invariance of attention rests on it). Lengths with lane and block tails, m and n not
+ * multiples of the tiles, unaligned strides. */
+static void check_attn_rows(int f16, int64_t m, int64_t n, int64_t d) {
+    const l4a_attn_rows *kr = l4a_attn_rows_get(), *ref = l4a_attn_rows_ref();
+    const int64_t qs = d + 1, ks = d + 3, ss = n + 2, ys = d + 5;
+    const size_t esz = f16 ? 2 : 4;
+    float *q = malloc(sizeof(float) * (size_t)(m * qs)), *kf = malloc(sizeof(float) * (size_t)(n * ks));
+    void *k = malloc(esz * (size_t)(n * ks));
+    float *s = malloc(sizeof(float) * (size_t)(m * ss)), *s2 = malloc(sizeof(float) * (size_t)(m * ss));
+    float *y = malloc(sizeof(float) * (size_t)(m * ys)), *y2 = malloc(sizeof(float) * (size_t)(m * ys));
+    fill(q, m * qs, 1.0f);
+    fill(kf, n * ks, 2.0f);
+    for (int64_t i = 0; i < n * ks; i++) {  /* what the rows hold, as floats */
+        if (f16) ((uint16_t *)k)[i] = l4a_f32_to_f16(kf[i]);
+        if (f16) kf[i] = l4a_f16_to_f32(((uint16_t *)k)[i]);
+        else ((float *)k)[i] = kf[i];
+    }
+    const float scale = 0.125f;
+    l4a_attn_scores_fn sc = f16 ? kr->scores_f16 : kr->scores_f32;
+    l4a_attn_wsum_fn ws = f16 ? kr->wsum_f16 : kr->wsum_f32;
+    int bad = 0, bad_ref = 0, bad_alone = 0;
+    sc(s, ss, q, qs, m, k, ks, n, d, scale);
+    (f16 ? ref->scores_f16 : ref->scores_f32)(s2, ss, q, qs, m, k, ks, n, d, scale);
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double want = 0, mag = 0;
+            for (int64_t e = 0; e < d; e++) {
+                want += (double)q[i * qs + e] * kf[j * ks + e];
+                mag += fabs((double)q[i * qs + e] * kf[j * ks + e]);
+            }
+            bad += !near(s[i * ss + j], scale * want, 0, gamma_n(d + 1) * scale * mag + 1e-30);
+            bad_ref += memcmp(&s[i * ss + j], &s2[i * ss + j], sizeof(float)) != 0;
+            float one;
+            sc(&one, 1, q + i * qs, qs, 1, (const char *)k + (size_t)(j * ks) * esz, ks, 1, d, scale);
+            bad_alone += memcmp(&one, &s[i * ss + j], sizeof one) != 0;
         }
-        for (int64_t rows = 0; rows <= ROWS; rows++) {
-            l4a_vec_wsum_f32(y, s, b, bs, rows, n);
-            memset(y2, 0, sizeof y2);
-            for (int64_t j = 0; j < rows; j++) l4a_vec_axpy_f32(y2, s[j], b + j * bs, n);
-            bad_sum += memcmp(y, y2, sizeof(float) * (size_t)n) != 0;
+    CHECK_MSG(bad == 0 && bad_ref == 0 && bad_alone == 0,
+              "attn scores %s m=%lld n=%lld d=%lld: %d wrong, %d differ from ref (%s), %d from "
+              "alone", f16 ? "f16" : "f32", (long long)m, (long long)n, (long long)d, bad, bad_ref,
+              kr->isa, bad_alone);
+    /* weighted sums: the scores as weights (any sign), the key rows as value rows */
+    bad = bad_ref = bad_alone = 0;
+    ws(y, ys, s, ss, m, k, ks, n, d);
+    (f16 ? ref->wsum_f16 : ref->wsum_f32)(y2, ys, s, ss, m, k, ks, n, d);
+    for (int64_t i = 0; i < m; i++) {
+        float alone[300];
+        ws(alone, d, s + i * ss, ss, 1, k, ks, n, d);
+        for (int64_t c = 0; c < d; c++) {
+            double want = 0, mag = 0;
+            for (int64_t j = 0; j < n; j++) {
+                want += (double)s[i * ss + j] * kf[j * ks + c];
+                mag += fabs((double)s[i * ss + j] * kf[j * ks + c]);
+            }
+            bad += !near(y[i * ys + c], want, 0, gamma_n(n) * mag + 1e-30);
+            bad_ref += memcmp(&y[i * ys + c], &y2[i * ys + c], sizeof(float)) != 0;
+            bad_alone += memcmp(&y[i * ys + c], &alone[c], sizeof(float)) != 0;
         }
     }
-    CHECK_MSG(bad_dot == 0, "vec_dot_f32_x4: %d results differ from vec_dot_f32", bad_dot);
+    CHECK_MSG(bad == 0 && bad_ref == 0 && bad_alone == 0,
+              "attn wsum %s m=%lld n=%lld d=%lld: %d wrong, %d differ from ref (%s), %d from "
+              "alone", f16 ? "f16" : "f32", (long long)m, (long long)n, (long long)d, bad, bad_ref,
+              kr->isa, bad_alone);
+    free(q); free(kf); free(k); free(s); free(s2); free(y); free(y2);
+}
+
+static void test_vec_blocked(void) {
+    static const int64_t ds[] = {1, 7, 8, 9, 16, 24, 63, 64, 65, 128, 256};
+    static const int64_t ns[] = {1, 3, 4, 5, 8, 9, 33};
+    static const int64_t ms[] = {1, 2, 3, 6};
+    for (int f16 = 0; f16 < 2; f16++)
+        for (size_t a = 0; a < sizeof ds / sizeof ds[0]; a++)
+            for (size_t b = 0; b < sizeof ns / sizeof ns[0]; b++)
+                for (size_t c = 0; c < sizeof ms / sizeof ms[0]; c++)
+                    check_attn_rows(f16, ms[c], ns[b], ds[a]);
     /* the vector f16 rounding (attention's q and probabilities) against the scalar one, bit
      * for bit, over normal, subnormal, overflowing and halfway values; n = 700 runs the
      * 256-element chunks and a tail */
@@ -101,42 +152,16 @@ static void test_vec_blocked(void) {
         }
         CHECK_MSG(bad_exp == 0, "l4a_exp_approx: %d values off by more than 4 ulp", bad_exp);
     }
-    CHECK_MSG(bad_sum == 0, "vec_wsum_f32: %d sums differ from the axpy sequence", bad_sum);
-    free(a);
-    free(b);
-    free(s);
 }
 
 static void test_vec(void) {
     static const int64_t ns[] = {0, 1, 7, 8, 9, 31, 33, 64, 100, 257};
     for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
         const int64_t n = ns[k];
-        float a[4 * 258], b[4 * 258], y[257], y2[257];
-        uint16_t h[257];
+        float a[4 * 258], b[4 * 258];
         fill(a, 4 * 258, 1.0f);
         fill(b, 4 * 258, 1.0f);
-        for (int64_t i = 0; i < n; i++) h[i] = l4a_f32_to_f16(b[i]);
-        double want = 0, want_h = 0, mag = 0, mag_h = 0;
-        for (int64_t i = 0; i < n; i++) {
-            want += (double)a[i] * b[i];
-            mag += fabs((double)a[i] * b[i]);
-            want_h += (double)a[i] * l4a_f16_to_f32(h[i]);
-            mag_h += fabs((double)a[i] * l4a_f16_to_f32(h[i]));
-        }
-        CHECK_NEAR(l4a_vec_dot_f32(a, b, n), want, gamma_n(n) * mag + 1e-30);
-        CHECK_NEAR(l4a_vec_dot_f32_f16(a, h, n), want_h, gamma_n(n) * mag_h + 1e-30);
-
-        /* axpy, f16 conversions: exact formulas up to one rounding */
-        memcpy(y, b, sizeof(float) * (size_t)n);
-        memcpy(y2, b, sizeof(float) * (size_t)n);
-        l4a_vec_axpy_f32(y, 0.37f, a, n);
-        l4a_vec_axpy_f16(y2, -1.5f, h, n);
         int bad = 0;
-        for (int64_t i = 0; i < n; i++) {
-            bad += !near(y[i], (double)b[i] + 0.37 * (double)a[i], 0, 3e-7 * (1 + fabs(a[i])));
-            bad += !near(y2[i], (double)b[i] - 1.5 * l4a_f16_to_f32(h[i]), 0, 6e-7);
-        }
-        CHECK_MSG(bad == 0, "axpy n=%lld: %d wrong", (long long)n, bad);
         uint16_t h2[257];
         float back[257];
         l4a_vec_f32_to_f16(h2, a, n);
@@ -493,7 +518,8 @@ static void check_attention_r(int64_t T, int64_t pos0, int64_t H, int64_t HKV, i
     uint8_t *kc = malloc(esz * (size_t)(S * HKV * DK));
     uint8_t *vc = malloc(esz * (size_t)(S * HKV * DV));
     float *out = malloc(sizeof(float) * (size_t)(T * H * DV));
-    float *scratch = malloc(sizeof(float) * (size_t)(n_threads * (S + DK)));
+    const int64_t stride = l4a_attn_scratch_floats(H, HKV, S, DK);
+    float *scratch = malloc(sizeof(float) * (size_t)(n_threads * stride));
     fill(q, T * H * DK, 1.0f);
     fill(kf, S * HKV * DK, 1.0f);
     fill(vf, S * HKV * DV, 1.0f);
@@ -515,7 +541,7 @@ static void check_attention_r(int64_t T, int64_t pos0, int64_t H, int64_t HKV, i
                        .kv_f32 = kvf, .kv_f32_v = S * HKV * DK,
                        .HKV = HKV, .DK = DK, .DV = DV, .pos0 = pos0, .window = window,
                        .scale = scale, .round_f16 = round, .scratch = scratch,
-                       .scratch_stride = S + DK};
+                       .scratch_stride = stride};
     l4a_attention_forward(pool, &a);
     int bad = 0;
     double *p = malloc(sizeof(double) * (size_t)S);

@@ -119,14 +119,16 @@ typedef struct l4a_attn_args {
     float scale;
     bool round_f16;         /* round q and the probabilities to f16 before their products
                                with k and v, as ggml does with an F16 cache */
-    float *scratch;         /* per thread scratch_stride floats: scores and a rounded q */
-    int64_t scratch_stride; /* >= pos0 + T + DK */
-    float *kv_f32;          /* F16 cache, T > 1, or Q8_0: (S, HKV, DK) floats, then at kv_f32_v
+    float *scratch;         /* per thread scratch_stride floats: scores and rounded queries */
+    int64_t scratch_stride; /* >= l4a_attn_scratch_floats(H, HKV, pos0 + T, DK) */
+    float *kv_f32;          /* Q8_0 cache only: (S, HKV, DK) floats, then at kv_f32_v
                                (S, HKV, DV): the rows read, widened once for all heads and
-                               tokens (T == 1 reads the f16 rows directly; same results) */
+                               tokens */
     int64_t kv_f32_v;       /* offset of the value part in kv_f32, floats */
 } l4a_attn_args;
 void l4a_attention_forward(l4a_pool *pool, const l4a_attn_args *a);
+/* Scratch floats per thread for S cached positions. */
+int64_t l4a_attn_scratch_floats(int64_t H, int64_t HKV, int64_t S, int64_t DK);
 
 /* Write n floats into a cache row of type kv_type (F32 copy, F16 rounding to nearest, Q8_0
  * blocks as ggml's reference quantizer makes them; n a multiple of 32 for Q8_0). */

@@ -1,6 +1,6 @@
 /*
- * vec.h - the float vector primitives under the kernels: dot products and scaled adds of
- * f32 rows and of f16 rows (the KV cache).
+ * vec.h - the float vector primitives under the kernels: the matmul's float dot-product
+ * blocks, f16 conversions, a vectorizable exp (attention's rows: kernels/attn_rows.h).
  *
  * Plain C written so that GCC vectorizes it: sums are kept in groups of L4A_VEC_LANES
  * independent lanes (summing lane by lane needs no reassociation, so no -ffast-math; the
@@ -60,28 +60,10 @@ static inline float l4a_exp_approx(float x) {
 /* x[i] = float(binary16(x[i])): rounded to the nearest f16, as l4a_f32_to_f16 rounds. */
 void l4a_vec_round_f16(float *x, int64_t n);
 
-/* sum_i a[i] * b[i] over n floats. */
-float l4a_vec_dot_f32(const float *a, const float *b, int64_t n);
-/* sum_i a[i] * float(h[i]) with h IEEE binary16 bits. */
-float l4a_vec_dot_f32_f16(const float *a, const uint16_t *h, int64_t n);
-/* y[i] += s * x[i] (one rounding: fused multiply-add). Arrays must not overlap. */
-void l4a_vec_axpy_f32(float *y, float s, const float *x, int64_t n);
-/* y[i] += s * float(h[i]) (fused). */
-void l4a_vec_axpy_f16(float *y, float s, const uint16_t *h, int64_t n);
 /* h[i] = binary16(x[i]), rounded to nearest even. */
 void l4a_vec_f32_to_f16(uint16_t *h, const float *x, int64_t n);
 /* x[i] = float(h[i]). */
 void l4a_vec_f16_to_f32(float *x, const uint16_t *h, int64_t n);
-
-/* y[i] = sum_j s[j] * v_j[i] over n rows v_j = v + j * vs (floats), i < d: the same fused
- * operations, in the same order, as y = 0 then l4a_vec_axpy_f32(y, s[j], v_j, d) for
- * j = 0..n-1 (so the same bits), with the sums kept in registers across the rows instead of
- * read and written back per row. Attention's weighted sum of value rows. */
-void l4a_vec_wsum_f32(float *y, const float *s, const float *v, int64_t vs, int64_t n,
-                      int64_t d);
-/* out[r] = l4a_vec_dot_f32(a, b_r, n) for the four rows b_r = b + r * bs, bit for bit: each
- * a[i] is loaded once for the four. Attention's query-key scores. */
-void l4a_vec_dot_f32_x4(const float *a, const float *b, int64_t bs, int64_t n, float out[4]);
 
 /* The matmul's blocks. All three sum in the same order (see vec.c), so each result is the
  * same whichever block computes it. sum_i w[i] * x[i]: */

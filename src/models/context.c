@@ -115,8 +115,10 @@ l4a_status l4a_ctx_new(const l4a_model *m, l4a_ctx_params p, l4a_ctx **out) {
     const uint64_t o_hb2 = reserve(&c, B * F, f);
     const uint64_t o_cs = reserve(&c, B * R, f);
     const uint64_t o_cs2 = reserve(&c, B * R, f);
-    const uint64_t o_att = reserve(&c, NT * (S + (uint64_t)hp->head_dim_k), f);
-    const uint64_t o_kvf = reserve(&c, ctx->kv_type != L4A_TYPE_F32 ? S * (KD + VD) : 0, f);
+    const uint64_t att = (uint64_t)l4a_attn_scratch_floats(hp->n_head, hp->n_head_kv, (int64_t)S,
+                                                           hp->head_dim_k);
+    const uint64_t o_att = reserve(&c, NT * att, f);
+    const uint64_t o_kvf = reserve(&c, ctx->kv_type == L4A_TYPE_Q8_0 ? S * (KD + VD) : 0, f);
     const uint64_t o_mm = reserve(&c, l4a_matmul_scratch_floats((int64_t)max3(C, F, OD),
                                                                 (int64_t)B, n_threads), f);
     const uint64_t o_lg = reserve(&c, V, f);

@@ -157,7 +157,8 @@ static void attention_block(l4a_ctx *ctx, const l4a_layer *L, int il, int64_t T)
             .kv_type = ctx->kv_type, .T = one_seq ? T : 1, .H = H, .HKV = HKV, .DK = DK, .DV = DV,
             .pos0 = ctx->tok_pos[t0], .window = L->swa ? hp->n_swa : 0, .scale = hp->attn_scale,
             .round_f16 = ctx->ggml_rounding && ctx->kv_type == L4A_TYPE_F16,
-            .scratch = ctx->att_scratch, .scratch_stride = ctx->n_ctx + DK,
+            .scratch = ctx->att_scratch,
+            .scratch_stride = l4a_attn_scratch_floats(H, HKV, ctx->n_ctx, DK),
             .kv_f32 = ctx->kv_f32, .kv_f32_v = (int64_t)ctx->n_ctx * HKV * DK,
         };
         l4a_attention_forward(ctx->pool, &at);
