@@ -171,6 +171,7 @@ TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, cons
 #pragma GCC unroll 4
         for (int r = 0; r < NW; r++) {
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
+            prefetch_bytes(b + (size_t)NW * ws, KWSIZE(T));
             if (T == K6) zsb_q6_k(NA, b, a, as, i, acc[r]);
             else zsb_q45_k(T, NA, b, a, as, i, acc[r]);
         }

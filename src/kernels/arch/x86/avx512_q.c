@@ -140,6 +140,7 @@ TGT INLINE void zgroups(const int T, const int NW, const int NA, int64_t ng, con
 #pragma GCC unroll 4
         for (int r = 0; r < NW; r++) {
             const uint8_t *wg = w + (size_t)r * ws + g * 8 * WSIZE(T);
+            prefetch_bytes(wg + (size_t)NW * ws, 8 * WSIZE(T));
             const __m256 dw = gather8_f16(wg, WSIZE(T), 0);
             __m512 sd[4];
 #pragma GCC unroll 4

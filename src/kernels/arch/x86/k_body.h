@@ -240,6 +240,7 @@ TGT INLINE void ktile(const int T, const int NW, const int NA, int64_t nb, const
 #pragma GCC unroll 4
         for (int r = 0; r < NW; r++) {
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
+            prefetch_bytes(b + (size_t)NW * ws, KWSIZE(T));
             switch (T) {
             case K2: sb_q2_k(NA, b, a, as, i, acc[r]); break;
             case K3: sb_q3_k(NA, b, a, as, i, acc[r]); break;

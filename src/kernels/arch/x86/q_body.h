@@ -125,7 +125,10 @@ TGT INLINE void tile_block(const int T, const int NW, const int NA, __m256 acc[4
     for (int c = 0; c < NA; c++) ab[c] = load_act(T, a + (size_t)c * as + i * ASIZE(T));
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++) {
-        const w_blk wb = load_w(T, w + (size_t)r * ws + i * WSIZE(T));
+        const uint8_t *b = w + (size_t)r * ws + i * WSIZE(T);
+        if (((uintptr_t)b & 63) < WSIZE(T))     /* the block starts a cache line */
+            prefetch_bytes(b + (size_t)NW * ws, 64);
+        const w_blk wb = load_w(T, b);
 #pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {
             const __m256i is = block_isum(T, &wb, &ab[c]);
