@@ -58,10 +58,11 @@ static void check_attn_rows(int f16, int64_t m, int64_t n, int64_t d) {
     const l4a_attn_rows *kr = l4a_attn_rows_get(), *ref = l4a_attn_rows_ref();
     const int64_t qs = d + 1, ks = d + 3, ss = n + 2, ys = d + 5;
     const size_t esz = f16 ? 2 : 4;
-    float *q = malloc(sizeof(float) * (size_t)(m * qs)), *kf = malloc(sizeof(float) * (size_t)(n * ks));
+    const size_t fz = sizeof(float);
+    float *q = malloc(fz * (size_t)(m * qs)), *kf = malloc(fz * (size_t)(n * ks));
     void *k = malloc(esz * (size_t)(n * ks));
-    float *s = malloc(sizeof(float) * (size_t)(m * ss)), *s2 = malloc(sizeof(float) * (size_t)(m * ss));
-    float *y = malloc(sizeof(float) * (size_t)(m * ys)), *y2 = malloc(sizeof(float) * (size_t)(m * ys));
+    float *s = malloc(fz * (size_t)(m * ss)), *s2 = malloc(fz * (size_t)(m * ss));
+    float *y = malloc(fz * (size_t)(m * ys)), *y2 = malloc(fz * (size_t)(m * ys));
     fill(q, m * qs, 1.0f);
     fill(kf, n * ks, 2.0f);
     for (int64_t i = 0; i < n * ks; i++) {  /* what the rows hold, as floats */
@@ -85,7 +86,8 @@ static void check_attn_rows(int f16, int64_t m, int64_t n, int64_t d) {
             bad += !near(s[i * ss + j], scale * want, 0, gamma_n(d + 1) * scale * mag + 1e-30);
             bad_ref += memcmp(&s[i * ss + j], &s2[i * ss + j], sizeof(float)) != 0;
             float one;
-            sc(&one, 1, q + i * qs, qs, 1, (const char *)k + (size_t)(j * ks) * esz, ks, 1, d, scale);
+            const char *kj = (const char *)k + (size_t)(j * ks) * esz;
+            sc(&one, 1, q + i * qs, qs, 1, kj, ks, 1, d, scale);
             bad_alone += memcmp(&one, &s[i * ss + j], sizeof one) != 0;
         }
     CHECK_MSG(bad == 0 && bad_ref == 0 && bad_alone == 0,
@@ -139,8 +141,13 @@ static void test_vec_blocked(void) {
             if (i % 7 == 3) xr[i] = 1.0f + (float)(2 * i + 1) / 2048.0f;  /* halfway */
             want[i] = l4a_f16_to_f32(l4a_f32_to_f16(xr[i]));
         }
+        float xk[NR];
+        memcpy(xk, xr, sizeof xr);
         l4a_vec_round_f16(xr, NR);
         CHECK_MSG(memcmp(xr, want, sizeof xr) == 0, "vec_round_f16 differs from l4a_f32_to_f16");
+        l4a_attn_rows_get()->round_f16(xk, NR);   /* attention's, for this CPU */
+        CHECK_MSG(memcmp(xk, want, sizeof xk) == 0, "attn round_f16 (%s) differs from "
+                  "l4a_f32_to_f16", l4a_attn_rows_get()->isa);
     }
     /* the vectorizable exp of SiLU and GELU: within 4 ulp (2^-21 relative) of e^x over
      * [-87, 88], its whole unclamped range, in steps of 1/128 */

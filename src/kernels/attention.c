@@ -47,6 +47,15 @@ void l4a_kv_store(void *dst, uint32_t kv_type, const float *src, int64_t n) {
     else memcpy(dst, src, (size_t)n * sizeof(float));
 }
 
+/* The cached rows from element o of the key (or value) cache: the cache itself (F32, F16) or,
+ * for Q8_0, its widened copy (wide_off: the part's offset in kv_f32). */
+static const void *rows_at(const l4a_attn_args *a, const void *cache, int64_t wide_off,
+                           int64_t o) {
+    if (a->kv_type == L4A_TYPE_F16) return (const uint16_t *)cache + o;
+    if (a->kv_type == L4A_TYPE_F32) return (const float *)cache + o;
+    return a->kv_f32 + wide_off + o;
+}
+
 /* Query rows t of heads h0 .. h0 + m - 1, all of key/value head g: they read the same cached
  * positions lo..p. Scores into scr (m rows of n), softmax, weighted sums of the value rows.
  * F16 and F32 rows are read where they are, Q8_0 rows from their widened copy in kv_f32. */
@@ -61,23 +70,17 @@ static void attn_rows(const l4a_attn_args *a, const l4a_attn_rows *kr, int64_t t
     if (a->round_f16) {     /* ggml's f16 dot product reads q as f16 */
         float *qr = scr + m * n;
         memcpy(qr, q, (size_t)(m * a->DK) * sizeof(float));
-        l4a_vec_round_f16(qr, m * a->DK);
+        kr->round_f16(qr, m * a->DK);
         q = qr;
     }
     const int64_t ko = lo * krow + g * a->DK, vo = lo * vrow + g * a->DV;
     const bool f16 = a->kv_type == L4A_TYPE_F16;
-    const void *k = f16 ? (const void *)((const uint16_t *)a->k + ko)
-                        : a->kv_type == L4A_TYPE_F32 ? (const void *)((const float *)a->k + ko)
-                                                     : (const void *)(a->kv_f32 + ko);
-    const void *v = f16 ? (const void *)((const uint16_t *)a->v + vo)
-                        : a->kv_type == L4A_TYPE_F32
-                              ? (const void *)((const float *)a->v + vo)
-                              : (const void *)(a->kv_f32 + a->kv_f32_v + vo);
+    const void *k = rows_at(a, a->k, 0, ko), *v = rows_at(a, a->v, a->kv_f32_v, vo);
     (f16 ? kr->scores_f16 : kr->scores_f32)(scr, n, q, a->DK, m, k, krow, n, a->DK, a->scale);
     for (int64_t i = 0; i < m; i++) {
         l4a_softmax_forward(scr + i * n, n);
         if (a->round_f16)   /* ... and the probabilities as f16 in the product with v */
-            l4a_vec_round_f16(scr + i * n, n);
+            kr->round_f16(scr + i * n, n);
     }
     (f16 ? kr->wsum_f16 : kr->wsum_f32)(a->out + (t * a->H + h0) * a->DV, a->DV, scr, n, m, v,
                                         vrow, n, a->DV);
@@ -130,7 +133,8 @@ int64_t l4a_attn_scratch_floats(int64_t H, int64_t HKV, int64_t S, int64_t DK) {
 void l4a_attention_forward(l4a_pool *pool, const l4a_attn_args *a) {
     L4A_ASSERT(a->HKV > 0 && a->H % a->HKV == 0);
     L4A_ASSERT(a->kv_type == L4A_TYPE_F32 || a->kv_type == L4A_TYPE_F16 ||
-               (a->kv_type == L4A_TYPE_Q8_0 && a->HKV * a->DK % 32 == 0 && a->HKV * a->DV % 32 == 0));
+               (a->kv_type == L4A_TYPE_Q8_0 && a->HKV * a->DK % 32 == 0 &&
+                a->HKV * a->DV % 32 == 0));
     L4A_ASSERT(a->scratch_stride >= l4a_attn_scratch_floats(a->H, a->HKV, a->pos0 + a->T, a->DK));
     L4A_ASSERT(a->kv_type != L4A_TYPE_Q8_0 || a->kv_f32 != NULL);
     if (a->T <= 0) return;

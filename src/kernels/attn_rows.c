@@ -65,7 +65,8 @@ static void wsum_f16(float *y, int64_t ys, const float *p, int64_t ps, int64_t m
     wsum(y, ys, p, ps, m, v, vs, n, d, 1);
 }
 
-static const l4a_attn_rows g_ref = {scores_f32, scores_f16, wsum_f32, wsum_f16, "ref"};
+static const l4a_attn_rows g_ref = {scores_f32, scores_f16, wsum_f32, wsum_f16, l4a_vec_round_f16,
+                                    "ref"};
 
 const l4a_attn_rows *l4a_attn_rows_ref(void) { return &g_ref; }
 

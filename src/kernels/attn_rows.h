@@ -32,6 +32,9 @@ typedef void (*l4a_attn_wsum_fn)(float *y, int64_t ys, const float *p, int64_t p
 typedef struct l4a_attn_rows {
     l4a_attn_scores_fn scores_f32, scores_f16;
     l4a_attn_wsum_fn wsum_f32, wsum_f16;
+    /* x[i] = float(binary16(x[i])), as l4a_vec_round_f16 (ggml's rounding of q and of the
+     * probabilities with an F16 cache) */
+    void (*round_f16)(float *x, int64_t n);
     const char *isa;
 } l4a_attn_rows;
 

@@ -8,8 +8,11 @@
 name=perplexity; . "$(dirname "$0")/lib.sh"
 need jq
 
-# Under sanitizers (L4A_TEST_FAST=1, 5-20x slower) one window of smollm2 is compared with
-# llama.cpp's running PPL after that window; the normal run checks every model in full.
+# Under sanitizers (L4A_TEST_FAST=1, 5-20x slower) only smollm2 is compared, over all its
+# windows as in the normal run, which checks every model. Not one window: 255 scored tokens
+# are too few for 0.5%. A new summation order of the attention scores alone moved smollm2's
+# first-window PPL from 0.13% to 0.65% away from llama.cpp's, and the whole file's from 0.11%
+# to 0.04%.
 models=(smollm2-135m gemma3-270m qwen2.5-1.5b-instruct)
 [ "${L4A_TEST_FAST:-0}" = 1 ] && models=(smollm2-135m)
 for M in "${models[@]}"; do
@@ -17,9 +20,6 @@ for M in "${models[@]}"; do
     [ -f "$G" ] || { bad "no golden $G (run scripts/golden_ppl.py)"; continue; }
     file=$(jq -r .file "$G"); c=$(jq -r .n_ctx "$G"); k=$(jq -r .n_chunks "$G")
     ref=$(jq .ppl "$G"); scored=$(jq .n_scored "$G")
-    if [ "${L4A_TEST_FAST:-0}" = 1 ]; then
-        ref=$(jq '.running_ppl[0]' "$G"); scored=$((scored / k)); k=1
-    fi
     "$BIN" perplexity -m $M -f "$file" -c "$c" --chunks "$k" -t 2 --json >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ "$rc" -ne 0 ]; then bad "$M: exit $rc"; tail -n 5 "$tmp/err" >&2; continue; fi

@@ -9,6 +9,7 @@
  * keys repeats its last row and keeps only the valid sums.
  * Weighted sums: the outputs in registers across the rows (1 query x 64 columns or 2 queries
  * x 32), one fma per row and 8 columns: the per-column chain of attn_rows.h.
+ * F16 rounding: vcvtps2ph and back, 8 values at a time.
  */
 #if defined(__x86_64__) || defined(_M_X64)
 
@@ -172,6 +173,20 @@ TGT static void wsum_f16(float *y, int64_t ys, const float *p, int64_t ps, int64
     wsum(y, ys, p, ps, m, v, vs, n, d, 1);
 }
 
-const l4a_attn_rows l4a_attn_rows_avx2 = {scores_f32, scores_f16, wsum_f32, wsum_f16, "avx2"};
+/* vcvtps2ph rounds to nearest even, with overflow to infinity and subnormals as
+ * l4a_f32_to_f16 (avx2_f.c's F16 quantizer relies on the same). */
+TGT static void round_f16(float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i),
+                                                                 _MM_FROUND_TO_NEAREST_INT)));
+    for (; i < n; i++) {
+        const __m128i h = _mm_cvtps_ph(_mm_set_ss(x[i]), _MM_FROUND_TO_NEAREST_INT);
+        x[i] = _mm_cvtss_f32(_mm_cvtph_ps(h));
+    }
+}
+
+const l4a_attn_rows l4a_attn_rows_avx2 = {scores_f32, scores_f16, wsum_f32, wsum_f16, round_f16,
+                                          "avx2"};
 
 #endif
