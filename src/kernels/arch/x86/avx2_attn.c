@@ -31,6 +31,15 @@ TGT INLINE float elem(const void *row, int64_t i, int f16) {
     return ((const float *)row)[i];
 }
 
+/* Cache rows come from memory (a layer's K and V were written tokens ago): each row asks for
+ * the one PF_ROWS ahead, since the hardware prefetcher alone does not keep up with the rows'
+ * stride (smollm2 decode at depth 2048: 56 -> 66 tok/s; 16 and 64 rows did no better). A
+ * prefetch never faults, so rows past the last one are harmless. */
+#define PF_ROWS 32
+TGT INLINE void prefetch_row(const char *row, int64_t bytes) {
+    for (int64_t l = 0; l < bytes; l += 64) _mm_prefetch(row + l, _MM_HINT_T0);
+}
+
 /* Lane r: the tree sum of a_r. */
 TGT INLINE __m128 tree4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
     const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
@@ -47,6 +56,10 @@ TGT INLINE void score_tile(float *s, int64_t ss, const float *q, int64_t qs, int
 #pragma GCC unroll 8
     for (int r = 0; r < 4 * NK; r++)
         kr[r] = (const char *)k + (size_t)((j0 + r < n ? j0 + r : n - 1) * ks) * esz;
+#pragma GCC unroll 8
+    for (int r = 0; r < 4 * NK; r++)
+        prefetch_row((const char *)k + (size_t)((j0 + r + PF_ROWS) * ks) * esz,
+                     d * (int64_t)esz);
     __m256 acc[2][8];
 #pragma GCC unroll 2
     for (int i = 0; i < MQ; i++)
@@ -105,6 +118,7 @@ TGT INLINE void wsum_tile(float *y, int64_t ys, const float *p, int64_t ps, int 
         for (int c = 0; c < NC; c++) acc[i][c] = _mm256_setzero_ps();
     for (int64_t j = 0; j < n; j++) {
         const char *row = (const char *)v + (size_t)(j * vs) * esz;
+        prefetch_row(row + (size_t)(PF_ROWS * vs + c0) * esz, 8 * NC * (int64_t)esz);
         __m256 pj[2];
 #pragma GCC unroll 2
         for (int i = 0; i < MQ; i++) pj[i] = _mm256_broadcast_ss(p + i * ps + j);
