@@ -147,27 +147,21 @@ TGT INLINE void wsum_tail(float *y, const float *p, const void *v, int64_t vs, i
     }
 }
 
+/* MQ queries (1 or 2): column blocks of 64 / MQ (8 accumulators), then of 8, then the tail. */
+TGT INLINE void wsum_q(float *y, int64_t ys, const float *p, int64_t ps, const int MQ,
+                       const void *v, int64_t vs, int64_t n, int64_t d, int f16) {
+    const int64_t d8 = d - d % 8, wide = 64 / MQ;
+    int64_t c = 0;
+    for (; c + wide <= d8; c += wide) wsum_tile(y, ys, p, ps, MQ, 8 / MQ, v, vs, n, c, f16);
+    for (; c < d8; c += 8) wsum_tile(y, ys, p, ps, MQ, 1, v, vs, n, c, f16);
+    for (int i = 0; i < MQ; i++) wsum_tail(y + i * ys, p + i * ps, v, vs, n, d8, d, f16);
+}
+
 TGT INLINE void wsum(float *y, int64_t ys, const float *p, int64_t ps, int64_t m, const void *v,
                      int64_t vs, int64_t n, int64_t d, int f16) {
-    const int64_t d8 = d - d % 8;
     int64_t i = 0;
-    for (; i + 2 <= m; i += 2) {
-        float *yi = y + i * ys;
-        const float *pi = p + i * ps;
-        int64_t c = 0;
-        for (; c + 32 <= d8; c += 32) wsum_tile(yi, ys, pi, ps, 2, 4, v, vs, n, c, f16);
-        for (; c < d8; c += 8) wsum_tile(yi, ys, pi, ps, 2, 1, v, vs, n, c, f16);
-        wsum_tail(yi, pi, v, vs, n, d8, d, f16);
-        wsum_tail(yi + ys, pi + ps, v, vs, n, d8, d, f16);
-    }
-    if (i < m) {
-        float *yi = y + i * ys;
-        const float *pi = p + i * ps;
-        int64_t c = 0;
-        for (; c + 64 <= d8; c += 64) wsum_tile(yi, ys, pi, ps, 1, 8, v, vs, n, c, f16);
-        for (; c < d8; c += 8) wsum_tile(yi, ys, pi, ps, 1, 1, v, vs, n, c, f16);
-        wsum_tail(yi, pi, v, vs, n, d8, d, f16);
-    }
+    for (; i + 2 <= m; i += 2) wsum_q(y + i * ys, ys, p + i * ps, ps, 2, v, vs, n, d, f16);
+    if (i < m) wsum_q(y + i * ys, ys, p + i * ps, ps, 1, v, vs, n, d, f16);
 }
 
 TGT static void scores_f32(float *s, int64_t ss, const float *q, int64_t qs, int64_t m,
