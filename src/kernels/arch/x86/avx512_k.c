@@ -42,15 +42,6 @@ TGT INLINE void zk45_scales(const uint8_t *b, __m512i *sc_all, __m256i *m16) {
     *m16 = _mm256_set_m128i(_mm_unpackhi_epi16(m8, m8), _mm_unpacklo_epi16(m8, m8));
 }
 
-/* int16 lanes: scale j in the low 256 bits, scale j + 1 in the high 256 bits */
-TGT INLINE __m512i zscale_pair(__m512i sc_all, int j) {
-    const short lo = (short)(((2 * j + 1) << 8) | (2 * j));
-    const short hi = (short)(((2 * j + 3) << 8) | (2 * j + 2));
-    const __m512i ctrl = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(lo)),
-                                            _mm256_set1_epi16(hi), 1);
-    return _mm512_shuffle_epi8(sc_all, ctrl);
-}
-
 /* int16 lanes for the packed sums of chunks p, p + 1 (see zsb_q45_k): 128-bit lanes 0 and 1
  * [s_2p x 4, s_2p+2 x 4], lanes 2 and 3 [s_2p+1 x 4, s_2p+3 x 4] */
 TGT INLINE __m512i zscale_quad(__m512i sc_all, int p) {
