@@ -81,7 +81,7 @@ static char *generate(l4a_model *m, l4a_ctx *c, l4a_sampler *s, const char *ask,
     int32_t n = l4a_tokenize(m, prompt, (size_t)pl, toks, 512, true, true);
     if (n <= 0 || l4a_ctx_truncate(c, 0) != L4A_OK || l4a_decode(c, toks, n, false) != L4A_OK)
         return NULL;
-    l4a_token out[512];
+    l4a_token *out = malloc(sizeof *out * (size_t)max);
     int no = 0;
     while (no < max) {
         l4a_token t = l4a_sampler_sample(s, l4a_get_logits(c, -1));
@@ -92,10 +92,11 @@ static char *generate(l4a_model *m, l4a_ctx *c, l4a_sampler *s, const char *ask,
         out[no++] = t;
         if (l4a_decode(c, &t, 1, false) != L4A_OK) break;
     }
-    char *text = malloc(8192);
-    int32_t len = l4a_detokenize(m, out, no, text, 8191, false);
-    if (len < 0) len = 0;
+    char *text = malloc(16384);
+    int32_t len = l4a_detokenize(m, out, no, text, 16383, false);
+    if (len < 0 || len > 16383) len = 0;
     text[len] = 0;
+    free(out);
     return text;
 }
 
@@ -149,8 +150,14 @@ static void test_model_json(const char *name, int runs, bool object_mode) {
     if (CHECK(l4a_sampler_new(m, sp, &s) == L4A_OK)) {
         CHECK(l4a_sampler_set_json_schema(s, NULL, 0) == L4A_OK);
         bool closed = true;
-        char *text = object_mode ? generate(m, c, s, "Donne un objet JSON décrivant Paris.",
-                                            300, &closed) : NULL;
+        /* The object's fields are named in the prompt: closing is the model's choice, not the
+         * constraint's. With "Donne un objet JSON décrivant Paris." qwen's sampled objects
+         * (valid, nested, long) ran past 300 tokens for seeds 7, 8 and 9 once the attention's
+         * summation order changed; with three named fields both models close for all three. */
+        char *text = object_mode ? generate(m, c, s, "Donne un objet JSON décrivant Paris avec "
+                                            "trois champs : nom, pays, population.", 300,
+                                            &closed)
+                                 : NULL;
         cJSON *j = text ? cJSON_Parse(text) : NULL;
         if (object_mode)
             CHECK_MSG(j && cJSON_IsObject(j) && closed, "%s json_object: %s", name,

@@ -33,7 +33,7 @@ has "$tmp/err" "tok/s" "timings on stderr"
 grep -qE "generation $n tokens" "$tmp/err" && ok || bad "-n $n tokens generated"
 
 # --stop: the output ends right before the first occurrence of the stop text
-stop=$(echo "$want" | awk '{print $4}')
+stop=$(echo "$want" | awk 'NR == 1 {print $4}')   # the first line's 4th word
 expect 0 "greedy --stop" "$BIN" run "${COMMON[@]}" -p "$prompt" -n "$n" --temp 0 --stop "$stop" --stop "zzzqqq"
 [ "$(cat "$tmp/out")" = "${want%%"$stop"*}" ] && ok ||
     bad "--stop '$stop': got '$(cat "$tmp/out")', want '${want%%"$stop"*}'"
