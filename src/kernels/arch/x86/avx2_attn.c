@@ -13,13 +13,12 @@
  */
 #if defined(__x86_64__) || defined(_M_X64)
 
+#define TGT __attribute__((target("avx2,fma,f16c")))
+#define DOT_MODE 0
+#include "kernels/arch/x86/ymm_util.h"
 #include "kernels/attn_rows.h"
 
-#include <immintrin.h>
 #include <math.h>
-
-#define TGT __attribute__((target("avx2,fma,f16c")))
-#define INLINE static inline __attribute__((always_inline))
 
 TGT INLINE __m256 load8(const void *row, int64_t i, int f16) {
     if (f16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)row + i)));
@@ -27,7 +26,7 @@ TGT INLINE __m256 load8(const void *row, int64_t i, int f16) {
 }
 
 TGT INLINE float elem(const void *row, int64_t i, int f16) {
-    if (f16) return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(((const uint16_t *)row)[i])));
+    if (f16) return h2f(((const uint16_t *)row)[i]);
     return ((const float *)row)[i];
 }
 
@@ -36,9 +35,6 @@ TGT INLINE float elem(const void *row, int64_t i, int f16) {
  * stride (smollm2 decode at depth 2048: 56 -> 66 tok/s; 16 and 64 rows did no better). A
  * prefetch never faults, so rows past the last one are harmless. */
 #define PF_ROWS 32
-TGT INLINE void prefetch_row(const char *row, int64_t bytes) {
-    for (int64_t l = 0; l < bytes; l += 64) _mm_prefetch(row + l, _MM_HINT_T0);
-}
 
 /* Lane r: the tree sum of a_r. */
 TGT INLINE __m128 tree4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
@@ -58,8 +54,8 @@ TGT INLINE void score_tile(float *s, int64_t ss, const float *q, int64_t qs, int
         kr[r] = (const char *)k + (size_t)((j0 + r < n ? j0 + r : n - 1) * ks) * esz;
 #pragma GCC unroll 8
     for (int r = 0; r < 4 * NK; r++)
-        prefetch_row((const char *)k + (size_t)((j0 + r + PF_ROWS) * ks) * esz,
-                     d * (int64_t)esz);
+        prefetch_bytes((const char *)k + (size_t)((j0 + r + PF_ROWS) * ks) * esz,
+                       (int)(d * (int64_t)esz));
     __m256 acc[2][8];
 #pragma GCC unroll 2
     for (int i = 0; i < MQ; i++)
@@ -118,7 +114,7 @@ TGT INLINE void wsum_tile(float *y, int64_t ys, const float *p, int64_t ps, int 
         for (int c = 0; c < NC; c++) acc[i][c] = _mm256_setzero_ps();
     for (int64_t j = 0; j < n; j++) {
         const char *row = (const char *)v + (size_t)(j * vs) * esz;
-        prefetch_row(row + (size_t)(PF_ROWS * vs + c0) * esz, 8 * NC * (int64_t)esz);
+        prefetch_bytes(row + (size_t)(PF_ROWS * vs + c0) * esz, 8 * NC * (int)esz);
         __m256 pj[2];
 #pragma GCC unroll 2
         for (int i = 0; i < MQ; i++) pj[i] = _mm256_broadcast_ss(p + i * ps + j);

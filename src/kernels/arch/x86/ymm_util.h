@@ -21,11 +21,12 @@ TGT INLINE float h2f(uint16_t h) {
     return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
 
-/* Ask for the N bytes at p in L1 (one prefetch per 64 bytes; N a constant). The tiles call
- * it for the block the next tile of weight rows will read, one tile's time ahead: the weights
- * stream from memory once per token, and the hardware prefetcher alone kept decode at 0.6 of
- * the read bandwidth (qwen2.5-1.5b Q4_K_M, -t 1: 6.5 -> 10.6 tok/s with it). A prefetch never
- * faults, so the address past the last row is harmless. */
+/* Ask for the N bytes at p in L1, one prefetch per 64 bytes. The weight tiles call it for
+ * the block the next tile of weight rows will read, one tile's time ahead: the weights stream
+ * from memory once per token, and the hardware prefetcher alone kept decode at 0.6 of the
+ * read bandwidth (qwen2.5-1.5b Q4_K_M, -t 1: 6.5 -> 10.6 tok/s with it); attention
+ * (avx2_attn.c) for a cache row further on. A prefetch never faults, so an address past the
+ * last row is harmless. */
 TGT INLINE void prefetch_bytes(const void *p, const int N) {
 #pragma GCC unroll 8
     for (int l = 0; l < N; l += 64) _mm_prefetch((const char *)p + l, _MM_HINT_T0);
