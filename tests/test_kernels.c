@@ -318,6 +318,11 @@ static void test_matmul(void) {
     }
     check_matmul(L4A_TYPE_F32, 19, 33, 70, 2, true, true);  /* in-place F32 rows, odd C */
     check_matmul(L4A_TYPE_Q8_0, 33, 96, 45, 1, true, true); /* one thread, T past 32 */
+    /* batches of 16 and more: the AMX products where the CPU has them (odd block count, a
+     * partial group of tokens, a partial panel of rows) */
+    check_matmul(L4A_TYPE_Q4_0, 37, 160, 45, 2, true, true);
+    check_matmul(L4A_TYPE_Q8_0, 16, 64, 21, 2, false, true);
+    check_matmul(L4A_TYPE_Q4_K, 20, 512, 19, 2, true, true);
 }
 
 /* Several weights sharing x in one call (l4a_matmul_forward_n) give, bit for bit, the

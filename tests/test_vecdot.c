@@ -37,6 +37,8 @@
  *     untouched.
  *  5. Activation quantizers: each ISA's bytes equal the reference's, on random data and on
  *     zeros, exact halves, huge and tiny values, Inf and NaN.
+ *  6. Large-batch products (AMX): bit for bit against the same ISA's single dot, on panels of
+ *     1 to 16 weight rows and 1 to 37 tokens.
  */
 #include "harness.h"
 #include "kernels/vecdot.h"
@@ -366,6 +368,69 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
     for (int c = 0; c < RA; c++) row_case_free(&acts[c]);
 }
 
+/* 6: the large-batch products (AMX) of the ISAs that have them: every entry bit for bit equal
+ * to the same ISA's single dot (which test 1 bounds against the reference), for panels of 1 to
+ * 16 weight rows and 1 to 37 tokens (partial groups of 16), entries outside left alone. */
+static void test_gemm(const wtype *wt, int64_t nblocks) {
+    const l4a_vecdot *ref = l4a_vecdot_get_ref(wt->type);
+    if (!ref) return;
+    const int64_t n = nblocks * ref->block;
+    enum { R = 16, NA = 37 };
+    for (int isa = 0; isa < L4A_ISA_COUNT; isa++) {
+        const l4a_vecdot *v = l4a_vecdot_get_isa(wt->type, (l4a_isa)isa);
+        if (!v || !v->gemm) continue;
+        row_case rows[R], acts[NA];
+        for (int r = 0; r < R; r++) row_case_init(&rows[r], wt, ref, n, r & 1);
+        for (int c = 0; c < NA; c++) row_case_init(&acts[c], wt, ref, n, 0);
+        const size_t ws = rows[0].wbytes + 6, as = acts[0].abytes + 10, os = R + 5;
+        uint8_t *W = calloc(R, ws), *A = calloc(NA, as);
+        for (int r = 0; r < R; r++) memcpy(W + r * ws, rows[r].w, rows[r].wbytes);
+        for (int c = 0; c < NA; c++) memcpy(A + c * as, acts[c].act, acts[c].abytes);
+        const size_t gb = v->gemm_group_bytes(n);
+        const int ng = (NA + L4A_GEMM_GROUP - 1) / L4A_GEMM_GROUP;
+        uint8_t *G = malloc(gb * (size_t)ng), *scratch = malloc(v->gemm_scratch_bytes(n));
+        float *out = malloc(sizeof(float) * NA * os);
+        int same_bad = 0, untouched_bad = 0;
+        static const int nws[] = {1, 5, 16}, nas[] = {1, 16, 17, 37};
+        for (size_t i = 0; i < sizeof nws / sizeof nws[0]; i++)
+            for (size_t k = 0; k < sizeof nas / sizeof nas[0]; k++) {
+                const int nw = nws[i], na = nas[k];
+                memset(G, 0xA5, gb * (size_t)ng);       /* packing must write every byte used */
+                for (int g = 0; g * L4A_GEMM_GROUP < na; g++) {
+                    const int left = na - g * L4A_GEMM_GROUP;
+                    v->gemm_pack(n, A + (size_t)g * L4A_GEMM_GROUP * as, as,
+                                 left < L4A_GEMM_GROUP ? left : L4A_GEMM_GROUP, G + gb * (size_t)g);
+                }
+                for (size_t e = 0; e < NA * os; e++) out[e] = -12345.0f;
+                v->gemm(n, W, ws, nw, G, na, out, os, scratch);
+                for (int c = 0; c < NA; c++)
+                    for (size_t r = 0; r < os; r++) {
+                        const float o = out[c * os + r];
+                        if (c < na && (int)r < nw) {
+                            const float d = v->dot(n, W + r * ws, A + c * as);
+                            if (memcmp(&o, &d, sizeof o) != 0 && same_bad++ < 3)
+                                fprintf(stderr, "    %s %s gemm %dx%d [%zu][%d] = %.9g, dot %.9g\n",
+                                        type_name(wt->type), v->isa, nw, na, r, c, o, d);
+                        } else if (o != -12345.0f) {
+                            untouched_bad++;
+                        }
+                    }
+            }
+        CHECK_MSG(same_bad == 0, "%s on %s, %lld blocks: %d gemm entries not bit-identical to "
+                  "the single dot", type_name(wt->type), l4a_isa_name((l4a_isa)isa),
+                  (long long)nblocks, same_bad);
+        CHECK_MSG(untouched_bad == 0, "%s on %s: %d entries outside the gemm written",
+                  type_name(wt->type), l4a_isa_name((l4a_isa)isa), untouched_bad);
+        free(W);
+        free(A);
+        free(G);
+        free(scratch);
+        free(out);
+        for (int r = 0; r < R; r++) row_case_free(&rows[r]);
+        for (int c = 0; c < NA; c++) row_case_free(&acts[c]);
+    }
+}
+
 /* 5: activation quantizers, byte for byte */
 static void test_quantizers(void) {
     const int64_t n = 33 * 256;
@@ -441,6 +506,9 @@ int main(void) {
         test_rows(&WTYPES[k]);
         test_tiles(&WTYPES[k], 3);
         test_tiles(&WTYPES[k], 19);     /* AVX-512 32-element kernels: 2 groups of 8 + 3 */
+        test_gemm(&WTYPES[k], 1);
+        test_gemm(&WTYPES[k], 6);
+        test_gemm(&WTYPES[k], 19);
     }
     printf("largest |simd - ref| / bound:");
     for (int isa = 1; isa < L4A_ISA_COUNT; isa++)

@@ -9,6 +9,9 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #ifndef L4A_GIT_COMMIT
 #define L4A_GIT_COMMIT "unknown"
@@ -64,12 +67,15 @@ const char *l4a_cpu_features(void) {
     if (buf[0]) return buf;
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    snprintf(buf, sizeof buf, "x86-64%s%s%s%s%s%s", __builtin_cpu_supports("avx2") ? " avx2" : "",
+    unsigned a = 0, b = 0, c = 0, d = 0;    /* AMX-INT8: CPUID leaf 7, edx bit 25 */
+    if (__get_cpuid_max(0, NULL) >= 7) __cpuid_count(7, 0, a, b, c, d);
+    const int amx = (d >> 25) & 1;
+    snprintf(buf, sizeof buf, "x86-64%s%s%s%s%s%s%s", __builtin_cpu_supports("avx2") ? " avx2" : "",
              __builtin_cpu_supports("fma") ? " fma" : "",
              __builtin_cpu_supports("avx512f") ? " avx512f" : "",
              __builtin_cpu_supports("avx512bw") ? " avx512bw" : "",
              __builtin_cpu_supports("avx512vnni") ? " avx512vnni" : "",
-             __builtin_cpu_supports("avx512bf16") ? " avx512bf16" : "");
+             __builtin_cpu_supports("avx512bf16") ? " avx512bf16" : "", amx ? " amx-int8" : "");
 #elif defined(__aarch64__)
     snprintf(buf, sizeof buf, "aarch64 neon");
 #else

@@ -73,7 +73,8 @@ const l4a_attn_rows *l4a_attn_rows_ref(void) { return &g_ref; }
 const l4a_attn_rows *l4a_attn_rows_get(void) {
 #if defined(__x86_64__) || defined(_M_X64)
     const l4a_isa isa = l4a_vecdot_isa_level();
-    if (isa == L4A_ISA_AVX2 || isa == L4A_ISA_AVXVNNI || isa == L4A_ISA_AVX512)
+    if (isa == L4A_ISA_AVX2 || isa == L4A_ISA_AVXVNNI || isa == L4A_ISA_AVX512 ||
+        isa == L4A_ISA_AMX)
         return &l4a_attn_rows_avx2;
 #endif
     return &g_ref;

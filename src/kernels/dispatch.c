@@ -8,8 +8,8 @@
  * read with CPUID/XGETBV directly rather than __builtin_cpu_supports, whose feature names
  * differ between GCC and Clang versions (AVX-VNNI, AVX512-BF16).
  *
- * Tables: one per level, built from the level below (ref -> avx2 -> avxvnni, avx2 -> avx512,
- * ref -> neon -> neondot),
+ * Tables: one per level, built from the level below (ref -> avx2 -> avxvnni, avx2 -> avx512
+ * -> amx, ref -> neon -> neondot),
  * so a type without a kernel at some level runs the best lower one.
  *
  * Not the kernels, not the matmul.
@@ -27,6 +27,10 @@
 #if defined(L4A_ARCH_X86)
 #include <cpuid.h>
 #endif
+#if defined(L4A_ARCH_X86) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #if defined(L4A_ARCH_ARM) && defined(__linux__)
 #include <sys/auxv.h>
 #endif
@@ -39,8 +43,18 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 /* ---- CPU features */
 
 typedef struct cpu_features {
-    int avx2, avxvnni, avx512, avx512bf16, neon, dotprod;
+    int avx2, avxvnni, avx512, avx512bf16, amx, neon, dotprod;
 } cpu_features;
+
+/* AMX tile data is off until the process asks Linux for it (arch_prctl
+ * ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA = 18); the grant covers all its threads. */
+static int amx_permitted(void) {
+#if defined(L4A_ARCH_X86) && defined(__linux__) && defined(SYS_arch_prctl)
+    return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+#else
+    return 0;
+#endif
+}
 
 static cpu_features detect(void) {
     cpu_features f = {0};
@@ -59,12 +73,15 @@ static cpu_features detect(void) {
     __cpuid_count(7, 0, a, b, c, d);
     const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1,
               avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1, vnni = (c >> 11) & 1;
+    const unsigned edx7 = d;
     __cpuid_count(7, 1, a, b, c, d);
     const int avxvnni = (a >> 4) & 1, bf16 = (a >> 5) & 1;
     f.avx2 = avx2 && fma && f16c;
     f.avxvnni = f.avx2 && avxvnni;
     f.avx512 = f.avx2 && os_avx512 && avx512f && avx512dq && avx512bw && avx512vl && vnni;
     f.avx512bf16 = f.avx512 && bf16;
+    const int amx_tile = (edx7 >> 24) & 1, amx_int8 = (edx7 >> 25) & 1;
+    f.amx = f.avx512 && amx_tile && amx_int8 && (xlo & 0x60000) == 0x60000 && amx_permitted();
 #elif defined(L4A_ARCH_ARM)
     f.neon = 1;                                         /* baseline on AArch64 */
 #if defined(__linux__) && defined(HWCAP_ASIMDDP)
@@ -137,6 +154,12 @@ static void init(void) {
         l4a_vecdot_fill_avx512_f(g_tables[L4A_ISA_AVX512], f.avx512bf16);
         g_avail[L4A_ISA_AVX512] = 1;
     }
+    if (f.amx) {
+        copy_table(L4A_ISA_AMX, L4A_ISA_AVX512);
+        l4a_vecdot_fill_amx_q(g_tables[L4A_ISA_AMX]);
+        l4a_vecdot_fill_amx_k(g_tables[L4A_ISA_AMX]);
+        g_avail[L4A_ISA_AMX] = 1;
+    }
 #elif defined(L4A_ARCH_ARM)
     if (f.neon) {
         copy_table(L4A_ISA_NEON, L4A_ISA_REF);
@@ -165,8 +188,8 @@ static void ensure_init(void) { pthread_once(&g_once, init); }
 /* ---- API */
 
 const char *l4a_isa_name(l4a_isa isa) {
-    static const char *const names[L4A_ISA_COUNT] = {"ref",    "avx2", "avxvnni",
-                                                     "avx512", "neon", "neondot"};
+    static const char *const names[L4A_ISA_COUNT] = {"ref",    "avx2", "avxvnni", "avx512",
+                                                     "amx",    "neon", "neondot"};
     return (unsigned)isa < L4A_ISA_COUNT ? names[isa] : "?";
 }
 

@@ -14,6 +14,11 @@
  *    first rounded to the grid of the type's activation format (actround.c), which gives the
  *    integer path's results up to float summation order.
  *
+ *  - Large batches (T >= 16) of the types whose kernels have a gemm (AMX: Q4_0, Q8_0, Q4_K,
+ *    kernels/vecdot.h): the quantized rows are also packed in groups of 16 tokens, and each
+ *    tile of 16 weight rows is multiplied by a token block's groups at once, in the same
+ *    float order as the type's dot (kernels/arch/x86/amx_q.c, amx_k.c).
+ *
  * Every output element is computed by the same sequence of float operations whatever T, the
  * tiling and the number of threads (the float 1x1, 1x4 and 4x4 blocks share one summation
  * order; the integer tile kernels compute each output alike whatever the tile's shape), so
@@ -49,6 +54,7 @@ typedef struct mm_op {
     const l4a_type_traits *tr;
     const float *bias;          /* (OC) or NULL */
     const l4a_vecdot *vd;       /* the integer path, or NULL: the float path */
+    bool gemm;                  /* the integer path through vd->gemm (large batches) */
     int64_t first_tile;         /* index of its first tile in the job's list of tiles */
 } mm_op;
 
@@ -62,6 +68,8 @@ typedef struct matmul_job {
     const float *x;             /* (T,C) floats: the float path */
     const uint8_t *xq;          /* T rows of xq_row bytes: x in the integer path's format */
     size_t xq_row;
+    const uint8_t *groups;      /* xq packed for vd->gemm, groups of L4A_GEMM_GROUP tokens */
+    size_t group_bytes;
     int64_t T;
     float *scratch;
     size_t scratch_stride;
@@ -94,10 +102,12 @@ static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, i
  * from L2 for every token of the block, and from memory once per block. */
 #define ACT_BLOCK_BYTES (512 * 1024)
 
+static int64_t C_of(const mm_op *op) { return op->w->ne[0]; }
+
 /* The integer path's part of a job: tiles tb..te-1 for every token, token block by token
  * block. */
-static void worker_int(const matmul_job *j, int64_t tb, int64_t te) {
-    const int64_t T = j->T, B = L4A_VECDOT_TILE_NA;
+static void worker_int(const matmul_job *j, int64_t tb, int64_t te, void *scratch) {
+    const int64_t T = j->T, B = j->groups ? L4A_GEMM_GROUP : L4A_VECDOT_TILE_NA;
     int64_t tblk = (int64_t)(ACT_BLOCK_BYTES / j->xq_row) / B * B;
     if (tblk < B) tblk = B;
     for (int64_t t0 = 0; t0 < T; t0 += tblk) {
@@ -109,7 +119,12 @@ static void worker_int(const matmul_job *j, int64_t tb, int64_t te) {
             const int64_t OC = op->w->ne[1];
             const int64_t r0 = (tile - op->first_tile) * TILE;
             const int64_t nr = OC - r0 < TILE ? OC - r0 : TILE;
-            tile_product_int(j, op, r0, nr, t0, t1);
+            if (op->gemm)
+                op->vd->gemm(C_of(op), l4a_tensor_row(op->w, r0), (size_t)op->w->nb[1], (int)nr,
+                             j->groups + (size_t)(t0 / L4A_GEMM_GROUP) * j->group_bytes,
+                             (int)(t1 - t0), op->out + t0 * OC + r0, (size_t)OC, scratch);
+            else
+                tile_product_int(j, op, r0, nr, t0, t1);
             if (op->bias)
                 for (int64_t t = t0; t < t1; t++)
                     for (int64_t r = r0; r < r0 + nr; r++) op->out[t * OC + r] += op->bias[r];
@@ -150,11 +165,11 @@ static void matmul_worker(void *arg, int ith, int nth, int tid) {
     const matmul_job *j = arg;
     int64_t tb, te;
     l4a_split(j->n_tiles, ith, nth, &tb, &te);
+    float *wbuf = j->scratch + (size_t)tid * j->scratch_stride;
     if (j->ops[0].vd) {         /* every op of a job takes the same path (run_ops) */
-        worker_int(j, tb, te);
+        worker_int(j, tb, te, wbuf);
         return;
     }
-    float *wbuf = j->scratch + (size_t)tid * j->scratch_stride;
     int k = 0;
     for (int64_t tile = tb; tile < te; tile++) {
         while (k + 1 < j->n_ops && tile >= j->ops[k + 1].first_tile) k++;
@@ -184,6 +199,8 @@ typedef struct round_job {
     float *y;                   /* float path: rounded rows */
     uint8_t *yq;                /* integer path: rows of yq_row bytes */
     size_t yq_row;
+    uint8_t *groups;            /* and, for vd->gemm, the rows packed in groups */
+    size_t group_bytes;
     const l4a_vecdot *vd;
     const float *x;
     int64_t T, C;
@@ -194,6 +211,19 @@ static void round_worker(void *arg, int ith, int nth, int tid) {
     (void)tid;
     const round_job *j = arg;
     int64_t t0, t1;
+    if (j->groups) {            /* whole groups per thread: each packs the rows it quantized */
+        const int64_t G = L4A_GEMM_GROUP, ng = (j->T + G - 1) / G;
+        int64_t g0, g1;
+        l4a_split(ng, ith, nth, &g0, &g1);
+        for (int64_t g = g0; g < g1; g++) {
+            const int64_t a = g * G, b = j->T < a + G ? j->T : a + G;
+            for (int64_t t = a; t < b; t++)
+                j->vd->quantize_act(j->x + t * j->C, j->yq + (size_t)t * j->yq_row, j->C);
+            j->vd->gemm_pack(j->C, j->yq + (size_t)a * j->yq_row, j->yq_row, (int)(b - a),
+                             j->groups + (size_t)g * j->group_bytes);
+        }
+        return;
+    }
     l4a_split(j->T, ith, nth, &t0, &t1);
     if (j->vd)
         for (int64_t t = t0; t < t1; t++)
@@ -203,7 +233,7 @@ static void round_worker(void *arg, int ith, int nth, int tid) {
 }
 
 /* The path of one product: the rounding grid of x and the integer kernels, if any. */
-static void plan(mm_op *op, bool round_act, l4a_act_rounding *r) {
+static void plan(mm_op *op, bool round_act, int64_t T, l4a_act_rounding *r) {
     op->tr = l4a_type_traits_of(op->w->type);
     /* The loader validated every weight's type; anything else here is a bug. */
     L4A_ASSERT(op->tr != NULL && op->tr->to_float != NULL);
@@ -215,6 +245,9 @@ static void plan(mm_op *op, bool round_act, l4a_act_rounding *r) {
     if (vd && (!vd->dot_tile || strcmp(vd->isa, "ref") == 0 || op->w->ne[0] % vd->block != 0))
         vd = NULL;
     op->vd = vd;
+    /* AMX from a batch of 16 on (every path gives the same bits: only speed differs) */
+    op->gemm = vd && vd->gemm && T >= L4A_GEMM_GROUP &&
+               vd->gemm_scratch_bytes(op->w->ne[0]) <= tile_floats(op->w->ne[0]) * sizeof(float);
 }
 
 /* Products whose x preparation is the same (ops[0]'s) in one pass. */
@@ -225,17 +258,30 @@ static void run_ops(l4a_pool *pool, const mm_op *ops, int n_ops, l4a_act_roundin
     const l4a_vecdot *vd = ops[0].vd;
     float *xr = scratch + (size_t)nth * tile_floats(C);     /* T*C floats of scratch */
     round_job rj = {.y = xr, .yq = (uint8_t *)xr, .vd = vd, .x = x, .T = T, .C = C, .r = r};
+    bool gemm = false;
+    for (int i = 0; i < n_ops; i++) gemm = gemm || ops[i].gemm;
     if (vd) {
         rj.yq_row = l4a_vecdot_act_size(vd, C);
         L4A_ASSERT(rj.yq_row > 0 && rj.yq_row <= (size_t)C * sizeof(float));
     }
+    if (gemm) {                 /* the groups after the rows, in the same T*C floats */
+        const l4a_vecdot *gv = NULL;
+        for (int i = 0; i < n_ops && !gv; i++) gv = ops[i].gemm ? ops[i].vd : NULL;
+        rj.vd = gv;             /* same act_type as vd: one quantizer */
+        rj.group_bytes = gv->gemm_group_bytes(C);
+        const size_t off = ((size_t)T * rj.yq_row + 63) & ~(size_t)63;
+        const size_t ng = (size_t)((T + L4A_GEMM_GROUP - 1) / L4A_GEMM_GROUP);
+        L4A_ASSERT(off + ng * rj.group_bytes <= (size_t)T * (size_t)C * sizeof(float));
+        rj.groups = rj.yq + off;
+    }
     if (r != L4A_ACT_ROUND_NONE) {
         L4A_ASSERT(C % l4a_act_rounding_block(r) == 0);
-        if (T * C < 32768) round_worker(&rj, 0, 1, 0);
+        if (T * C < 32768 && !gemm) round_worker(&rj, 0, 1, 0);
         else l4a_pool_run(pool, round_worker, &rj);
         x = xr;
     }
-    matmul_job j = {.n_ops = n_ops, .x = x, .xq = rj.yq, .xq_row = rj.yq_row, .T = T,
+    matmul_job j = {.n_ops = n_ops, .x = x, .xq = rj.yq, .xq_row = rj.yq_row,
+                    .groups = rj.groups, .group_bytes = rj.group_bytes, .T = T,
                     .scratch = scratch, .scratch_stride = tile_floats(C)};
     for (int i = 0; i < n_ops; i++) {
         j.ops[i] = ops[i];
@@ -254,7 +300,7 @@ void l4a_matmul_forward_n(l4a_pool *pool, const l4a_matmul_op *ops, int n_ops, c
     bool shared = true;     /* one preparation of x serves all */
     for (int i = 0; i < n_ops; i++) {
         op[i] = (mm_op){.out = ops[i].out, .w = ops[i].w, .bias = ops[i].bias};
-        plan(&op[i], round_act, &r[i]);
+        plan(&op[i], round_act, T, &r[i]);
         L4A_ASSERT(op[i].w->ne[0] == op[0].w->ne[0]);
         shared = shared && r[i] == r[0] && (op[i].vd == NULL) == (op[0].vd == NULL) &&
                  (!op[i].vd || op[i].vd->act_type == op[0].vd->act_type);

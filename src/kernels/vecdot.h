@@ -20,8 +20,8 @@
  * The integer parts are exact; only the float sum over blocks is reassociated by the SIMD
  * versions (tests/test_vecdot.c states the bound). Each table entry has a plain C reference
  * (src/quant/vecdot_ref.c, ISA "ref") and, where the CPU has them, AVX2, AVX-512 and NEON
- * versions (src/kernels/arch/). L4A_ISA=ref|avx2|avxvnni|avx512|neon|neondot in the environment caps
- * the choice (tests, benchmarks); a level the CPU lacks falls back to the best it has.
+ * versions (src/kernels/arch/). L4A_ISA=ref|avx2|avxvnni|avx512|amx|neon|neondot in the
+ * environment caps the choice (tests, benchmarks); a level the CPU lacks falls back to the best it has.
  *
  * Activation quantizers: every ISA's quantize_act writes the bytes of the reference
  * quantizers of src/quant (q8_0.c, q8_1.c, q8_k.c: q = roundf(x * id), halves away from zero).
@@ -58,6 +58,19 @@ typedef void (*l4a_vec_dot_tile_fn)(int64_t n, const void *w, size_t w_stride, i
                                     const void *a, size_t a_stride, int na, float *out,
                                     size_t out_stride);
 
+/* Large batches (AMX, where the ISA has it): the activation rows of up to L4A_GEMM_GROUP tokens
+ * (already quantized to act_type) rearranged once per matmul into a group of gemm_group_bytes(n)
+ * bytes, which gemm multiplies by up to 16 weight rows at once. gemm computes
+ * out[c * out_stride + r] for r < nw, c < na (na tokens in ceil(na / 16) consecutive groups),
+ * every entry bit-identical to dot(w_r, a_c): the same float operations per output. scratch
+ * holds gemm_scratch_bytes(n) bytes (per thread). */
+#define L4A_GEMM_GROUP 16
+typedef size_t (*l4a_gemm_size_fn)(int64_t n);
+typedef void (*l4a_gemm_pack_fn)(int64_t n, const void *a, size_t a_stride, int na, void *group);
+typedef void (*l4a_gemm_fn)(int64_t n, const void *w, size_t w_stride, int nw,
+                            const void *groups, int na, float *out, size_t out_stride,
+                            void *scratch);
+
 typedef struct l4a_vecdot {
     uint32_t weight_type;               /* l4a_type */
     uint32_t act_type;                  /* L4A_TYPE_Q8_0 / Q8_1 / Q8_K / F16 / BF16 / F32 */
@@ -65,7 +78,10 @@ typedef struct l4a_vecdot {
     l4a_vec_dot_fn dot;
     l4a_vec_dot_tile_fn dot_tile;
     l4a_quantize_act_fn quantize_act;
-    const char *isa;                    /* "ref", "avx2", "avxvnni", "avx512", "neon", ... */
+    l4a_gemm_fn gemm;                   /* NULL where the ISA has none */
+    l4a_gemm_pack_fn gemm_pack;
+    l4a_gemm_size_fn gemm_group_bytes, gemm_scratch_bytes;
+    const char *isa;                    /* "ref", "avx2", "avx512", "amx", "neon", ... */
 } l4a_vecdot;
 
 /* Instruction-set levels, lowest first. */
@@ -74,6 +90,7 @@ typedef enum l4a_isa {
     L4A_ISA_AVX2,       /* AVX2 + FMA + F16C */
     L4A_ISA_AVXVNNI,    /* AVX2 + AVX-VNNI (256-bit vpdpbusd, VEX) */
     L4A_ISA_AVX512,     /* AVX-512 F/BW/VL/DQ/VNNI (+ BF16 when present) */
+    L4A_ISA_AMX,        /* AVX-512 + AMX-INT8 tiles for large batches (Q4_0, Q8_0) */
     L4A_ISA_NEON,       /* AArch64 Advanced SIMD */
     L4A_ISA_NEONDOT,    /* AArch64 Advanced SIMD + SDOT (Armv8.2 dotprod) */
     L4A_ISA_COUNT

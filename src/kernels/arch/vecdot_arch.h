@@ -26,6 +26,12 @@ void l4a_vecdot_fill_avxvnni_k(l4a_vecdot *t);
 void l4a_vecdot_fill_avx512_q(l4a_vecdot *t);
 void l4a_vecdot_fill_avx512_k(l4a_vecdot *t);
 void l4a_vecdot_fill_avx512_f(l4a_vecdot *t, int bf16);
+/* AVX-512 + AMX-INT8: Q4_0, Q8_0 (amx_q.c) and Q4_K (amx_k.c) in the orders of those files,
+ * with AMX products for large batches; Q4_K's dot and tile kernels in that order come from
+ * avx512_k.c (fill_avx512_k_sums, called by fill_amx_k) */
+void l4a_vecdot_fill_amx_q(l4a_vecdot *t);
+void l4a_vecdot_fill_amx_k(l4a_vecdot *t);
+void l4a_vecdot_fill_avx512_k_sums(l4a_vecdot *t);
 #endif
 
 #if defined(__aarch64__)

@@ -18,6 +18,8 @@
  * the low 8 lanes): within the bound of tests/test_vecdot.c (not bit-identical to the
  * reference, unlike k_body.h), and the same operations whatever the tile's shape.
  * Q2_K and Q3_K use the 256-bit kernels of k_body.h (EVEX vpdpwssd), included below.
+ * The amx level's Q4_K kernels (SUMS = 1) reduce each super-block's lanes to the exact isum and
+ * msum first and add them in the reference's order (sb_term), the order of amx_k.c's tiles.
  *
  * Called only when CPUID reports these features and the OS saves the AVX-512 state.
  */
@@ -55,11 +57,34 @@ TGT INLINE __m512i zscale_quad(__m512i sc_all, int p) {
     return _mm512_shuffle_epi8(sc_all, ctrl);
 }
 
+/* [sum a, sum b, sum c, sum d] of four vectors of int32 lanes (exact). */
+TGT INLINE __m128i sum4_epi32(__m512i a, __m512i b, __m512i c, __m512i d) {
+    const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+    const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
+    const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+    const __m512i v = _mm512_add_epi32(u, _mm512_shuffle_i32x4(u, u, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm_add_epi32(_mm512_castsi512_si128(v), _mm512_extracti32x4_epi32(v, 1));
+}
+
+/* The super-block step of the sums order (SUMS below) for 2 weight rows and one token:
+ * acc + ((d_a d) isum - (d_a dmin) msum) in lanes 0 and 1, as in the reference and
+ * k_body.h, with intrinsics so that no compiler contracts it into FMAs (amx_k.c computes the
+ * same operations on 16 tokens at once). is0/ms0: row 0's lanes, is1/ms1: row 1's. */
+TGT INLINE __m128 sb_term2(__m128 acc, float da, __m128 dm, __m512i is0, __m512i is1,
+                           __m256i ms0, __m256i ms1) {
+    const __m128i tot = sum4_epi32(is0, is1, _mm512_zextsi256_si512(ms0),
+                                   _mm512_zextsi256_si512(ms1));
+    /* dm = [d_0, d_1, dmin_0, dmin_1]: t = [t1_0, t1_1, t2_0, t2_1] */
+    const __m128 t = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(da), dm), _mm_cvtepi32_ps(tot));
+    return _mm_add_ps(acc, _mm_sub_ps(t, _mm_movehl_ps(t, t)));
+}
+
 /* Q4_K (T == K4) / Q5_K, one weight row r against NA activation rows: adds to acc[c] the
  * scaled sums (16 lanes), then subtracts the mins term (its 8 lanes in the low half): one
  * accumulator per output, so that a 4 x 4 tile's 16 of them stay in registers. */
 TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uint8_t *a,
-                          size_t as, int64_t i, __m512 *acc) {
+                          size_t as, int64_t i, __m512 *acc, const int SUMS, __m512i *isv,
+                          __m256i *msv) {
     __m512i sc_all;
     __m256i m16;
     zk45_scales(b, &sc_all, &m16);
@@ -98,6 +123,11 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
                                                         _mm512_dpbusd_epi32(z, u[3], AQ(c, 192))),
                                  sp2);
         const float da = YB(c)->d;
+        if (SUMS) {             /* the lanes, for sb_term2 */
+            isv[c] = is;
+            msv[c] = bsum_dot(YB(c), m16);
+            continue;
+        }
         acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(da * d), acc[c]);
         const __m512 ms = _mm512_zextps256_ps512(_mm256_cvtepi32_ps(bsum_dot(YB(c), m16)));
         acc[c] = _mm512_fnmadd_ps(ms, _mm512_set1_ps(da * dmin), acc[c]);
@@ -152,39 +182,58 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
 }
 
 TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, const uint8_t *w,
-                       size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
+                       size_t ws, const uint8_t *a, size_t as, float *out, size_t os,
+                       const int SUMS) {
     __m512 acc[4][8];
+    __m128 sacc[8];             /* SUMS: rows 0 and 1 in lanes 0 and 1 */
+    for (int c = 0; c < NA; c++) sacc[c] = _mm_setzero_ps();
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
 #pragma GCC unroll 8
         for (int c = 0; c < NA; c++) acc[r][c] = _mm512_setzero_ps();
     for (int64_t i = 0; i < nb; i++) {
+        __m512i isv[2][8];      /* SUMS (NW <= 2): the rows' lanes of isum and msum */
+        __m256i msv[2][8];
+        const __m512i z = _mm512_setzero_si512();
 #pragma GCC unroll 4
         for (int r = 0; r < NW; r++) {
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
             prefetch_bytes(b + (size_t)NW * ws, KWSIZE(T));
             if (T == K6) zsb_q6_k(NA, b, a, as, i, acc[r]);
-            else zsb_q45_k(T, NA, b, a, as, i, acc[r]);
+            else zsb_q45_k(T, NA, b, a, as, i, acc[r], SUMS, isv[r & 1], msv[r & 1]);
+        }
+        if (SUMS) {
+            const uint8_t *b0 = w + (size_t)i * KWSIZE(T), *b1 = b0 + (NW > 1 ? ws : 0);
+            const __m128 dm = _mm_cvtph_ps(_mm_setr_epi16((short)ld16(b0), (short)ld16(b1),
+                                                          (short)ld16(b0 + 2), (short)ld16(b1 + 2),
+                                                          0, 0, 0, 0));
+#pragma GCC unroll 8
+            for (int c = 0; c < NA; c++)
+                sacc[c] = sb_term2(sacc[c], YB(c)->d, dm, isv[0][c], NW > 1 ? isv[1][c] : z,
+                                   msv[0][c], NW > 1 ? msv[1][c] : _mm256_setzero_si256());
         }
     }
 #pragma GCC unroll 4
     for (int r = 0; r < NW; r++)
 #pragma GCC unroll 8
         for (int c = 0; c < NA; c++)
-            out[(size_t)c * os + (size_t)r] = _mm512_reduce_add_ps(acc[r][c]);
+            out[(size_t)c * os + (size_t)r] =
+                SUMS ? (r ? _mm_cvtss_f32(_mm_shuffle_ps(sacc[c], sacc[c], 1)) : _mm_cvtss_f32(sacc[c]))
+                     : _mm512_reduce_add_ps(acc[r][c]);
 }
 
 #define ZKCASE(W_, A_)                                                                         \
     case (W_) * 16 + (A_):                                                                     \
         zktile(T, W_, A_, nb, wp + (size_t)r0 * ws, ws, ap + (size_t)c0 * as, as,             \
-               out + (size_t)c0 * os + (size_t)r0, os);                                        \
+               out + (size_t)c0 * os + (size_t)r0, os, SUMS);                                  \
         break;
 
 /* Any nw x na as tiles of up to 2 weight rows x 8 activation rows: a super-block is unpacked
  * per weight row whatever NW, so what counts is NA (the unpacking is shared by NA rows), and
  * 2 x 8 accumulators fill 16 registers. */
 TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
-                           const void *a, size_t as, int na, float *out, size_t os) {
+                           const void *a, size_t as, int na, float *out, size_t os,
+                           const int SUMS) {
     const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / L4A_QK_K;
     for (int c0 = 0; c0 < na; c0 += 8)
@@ -200,20 +249,27 @@ TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int
         }
 }
 
-#define DEFINE_ZKTYPE(name, T)                                                                 \
+#define DEFINE_ZKTYPE(name, T, S)                                                              \
     TGT static float zdot_##name(int64_t n, const void *w, const void *a) {                    \
         float out;                                                                             \
-        zktile(T, 1, 1, n / L4A_QK_K, w, 0, a, 0, &out, 0);                                    \
+        zktile(T, 1, 1, n / L4A_QK_K, w, 0, a, 0, &out, 0, S);                                 \
         return out;                                                                            \
     }                                                                                          \
     TGT static void ztile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,   \
                                  size_t as, int na, float *out, size_t os) {                   \
-        zktile_any(T, n, w, ws, nw, a, as, na, out, os);                                       \
+        zktile_any(T, n, w, ws, nw, a, as, na, out, os, S);                                    \
     }
 
-DEFINE_ZKTYPE(q4_k, K4)
-DEFINE_ZKTYPE(q5_k, K5)
-DEFINE_ZKTYPE(q6_k, K6)
+DEFINE_ZKTYPE(q4_k, K4, 0)
+DEFINE_ZKTYPE(q5_k, K5, 0)
+DEFINE_ZKTYPE(q6_k, K6, 0)
+/* Q4_K in the sums order of the amx level (amx_k.c) */
+DEFINE_ZKTYPE(q4_k_sums, K4, 1)
+
+void l4a_vecdot_fill_avx512_k_sums(l4a_vecdot *t) {
+    t[L4A_TYPE_Q4_K].dot = zdot_q4_k_sums;
+    t[L4A_TYPE_Q4_K].dot_tile = ztile_q4_k_sums;
+}
 
 void l4a_vecdot_fill_avx512_k(l4a_vecdot *t) {
     fill_ymm(t);
