@@ -323,6 +323,7 @@ static void test_matmul(void) {
     check_matmul(L4A_TYPE_Q4_0, 37, 160, 45, 2, true, true);
     check_matmul(L4A_TYPE_Q8_0, 16, 64, 21, 2, false, true);
     check_matmul(L4A_TYPE_Q4_K, 20, 512, 19, 2, true, true);
+    check_matmul(L4A_TYPE_Q6_K, 17, 256, 18, 2, false, true);
 }
 
 /* Several weights sharing x in one call (l4a_matmul_forward_n) give, bit for bit, the

@@ -382,7 +382,7 @@ static void test_gemm(const wtype *wt, int64_t nblocks) {
         row_case rows[R], acts[NA];
         for (int r = 0; r < R; r++) row_case_init(&rows[r], wt, ref, n, r & 1);
         for (int c = 0; c < NA; c++) row_case_init(&acts[c], wt, ref, n, 0);
-        const size_t ws = rows[0].wbytes + 6, as = acts[0].abytes + 10, os = R + 5;
+        const size_t ws = rows[0].wbytes + 4, as = acts[0].abytes + 12, os = R + 5; /* as test 4 */
         uint8_t *W = calloc(R, ws), *A = calloc(NA, as);
         for (int r = 0; r < R; r++) memcpy(W + r * ws, rows[r].w, rows[r].wbytes);
         for (int c = 0; c < NA; c++) memcpy(A + c * as, acts[c].act, acts[c].abytes);

@@ -21,7 +21,8 @@
  * versions (tests/test_vecdot.c states the bound). Each table entry has a plain C reference
  * (src/quant/vecdot_ref.c, ISA "ref") and, where the CPU has them, AVX2, AVX-512 and NEON
  * versions (src/kernels/arch/). L4A_ISA=ref|avx2|avxvnni|avx512|amx|neon|neondot in the
- * environment caps the choice (tests, benchmarks); a level the CPU lacks falls back to the best it has.
+ * environment caps the choice (tests, benchmarks); a level the CPU lacks falls back to the
+ * best it has.
  *
  * Activation quantizers: every ISA's quantize_act writes the bytes of the reference
  * quantizers of src/quant (q8_0.c, q8_1.c, q8_k.c: q = roundf(x * id), halves away from zero).

@@ -29,7 +29,8 @@
 
 #include <stddef.h>
 
-#define WB 144                          /* bytes of a Q4_K block */
+enum { K4, K6 };
+#define WB(T) ((T) == K4 ? 144 : 210)   /* bytes of a Q4_K, Q6_K block */
 #define AB 292                          /* bytes of a Q8_K block */
 /* A group's super-block: 8 x 512 bytes of B, 16 d_a, 4 x 16 int16 pairs of sub-block sums */
 #define GSB (8 * 512 + 64 + 256)
@@ -47,8 +48,9 @@ TGT static void pack(int64_t n, const void *a, size_t as, int na, void *group) {
         uint8_t *g = (uint8_t *)group + (size_t)i * GSB;
         for (int j = 0; j < 8; j++)
             for (int k = 0; k < 8; k++)
-                _mm512_storeu_si512(g + 512 * j + 64 * k,
-                                    _mm512_mask_i32gather_epi32(z, m, idx, p + 4 + 32 * j + 4 * k, 1));
+                _mm512_storeu_si512(
+                    g + 512 * j + 64 * k,
+                    _mm512_mask_i32gather_epi32(z, m, idx, p + 4 + 32 * j + 4 * k, 1));
         _mm512_storeu_si512(g + 4096, _mm512_mask_i32gather_epi32(z, m, idx, p, 1));   /* d_a */
         const __m512i ones = _mm512_set1_epi16(1);
         for (int q = 0; q < 4; q++) {   /* (bsum_2q, bsum_2q+1), each the sum of two bsums */
@@ -68,67 +70,98 @@ typedef struct amx_cfg {
     uint8_t rows[16];
 } amx_cfg;
 
-/* Scratch: configuration, 8 C tiles, the rows' quants as bytes, their scales and mins. */
+/* Scratch: configuration, 16 C tiles, the rows' quants as bytes, their scales and mins. */
 #define SCR_C 64
-#define SCR_ROWS (64 + 8 * 1024)
+#define SCR_ROWS (64 + 16 * 1024)
 
 static size_t gemm_scratch(int64_t n) {
-    return SCR_ROWS + 16 * (size_t)n + 16 * (size_t)(n / 256) * (8 * 4 + 4 * 4 + 2 * 4) + 64;
+    return SCR_ROWS + 16 * (size_t)n + 16 * (size_t)(n / 256) * (16 * 4 + 4 * 4 + 2 * 4) + 64;
+}
+
+/* Row m's super-block b as bytes (Q4_K: q; Q6_K: q - 32) in element order at q, its
+ * scales as int32 at sc (8 or 16), Q4_K's mins as int16 pairs at mp, d and dmin at dd. */
+TGT INLINE void unpack_sb(const int T, const uint8_t *b, uint8_t *q, int32_t *sc, int32_t *mp,
+                          float *dd) {
+    if (T == K6) {
+        for (int k = 0; k < 16; k++) sc[k] = (int8_t)b[192 + k];
+        dd[0] = h2f(ld16(b + 208));
+        dd[1] = 0.0f;
+        const __m256i low4 = _mm256_set1_epi8(0x0F), hi2 = _mm256_set1_epi8(0x30);
+        for (int h = 0; h < 2; h++) {       /* element 128h + 32s + l */
+            const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
+            const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b + 64 * h + 32));
+            const __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h));
+            for (int s = 0; s < 4; s++) {
+                const __m256i l = (s & 1) ? ql1 : ql0;
+                const __m256i low = _mm256_and_si256(s >> 1 ? _mm256_srli_epi16(l, 4) : l, low4);
+                const __m256i hb = s == 0   ? _mm256_slli_epi16(qh, 4)
+                                   : s == 1 ? _mm256_slli_epi16(qh, 2)
+                                   : s == 2 ? qh
+                                            : _mm256_srli_epi16(qh, 2);
+                const __m256i v = _mm256_or_si256(low, _mm256_and_si256(hb, hi2));
+                _mm256_storeu_si256((__m256i *)(q + 128 * h + 32 * s),
+                                    _mm256_sub_epi8(v, _mm256_set1_epi8(32)));
+            }
+        }
+        return;
+    }
+    dd[0] = h2f(ld16(b));
+    dd[1] = h2f(ld16(b + 2));
+    uint8_t s[8], mn[8];
+    for (int j = 0; j < 8; j++) {
+        l4a_k_get_scale_min(b + 4, j, &s[j], &mn[j]);
+        sc[j] = s[j];
+    }
+    for (int j = 0; j < 4; j++)
+        mp[j] = (int32_t)((uint32_t)mn[2 * j] | ((uint32_t)mn[2 * j + 1] << 16));
+    for (int c = 0; c < 4; c++) {
+        const __m256i x = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c));
+        _mm256_storeu_si256((__m256i *)(q + 64 * c), _mm256_and_si256(x, _mm256_set1_epi8(0x0F)));
+        _mm256_storeu_si256((__m256i *)(q + 64 * c + 32),
+                            _mm256_and_si256(_mm256_srli_epi16(x, 4), _mm256_set1_epi8(0x0F)));
+    }
 }
 
 /* Tile numbers are immediates: C tiles 0-3, A tiles 4-5, B tiles 6-7. */
 #define SUB(jt, ja, jb, j)                                                                     \
     do {                                                                                       \
         _tile_zero(jt);                                                                        \
-        _tile_loadd(ja, arow + 32 * (j), (size_t)n);                                           \
-        _tile_loadd(jb, grp + 512 * (j), 64);                                                  \
+        _tile_loadd(ja, arow + (256 / NSUB) * (j), (size_t)n);                                 \
+        _tile_loadd(jb, grp + (4096 / NSUB) * (j), 64);                                        \
         _tile_dpbssd(jt, ja, jb);                                                              \
     } while (0)
 
-TGT static void gemm(int64_t n, const void *w, size_t ws, int nw, const void *groups, int na,
-                     float *out, size_t os, void *scratch) {
+TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
+                     const void *groups, int na, float *out, size_t os, void *scratch) {
     const int64_t nsb = n / 256;
+    const int NSUB = T == K4 ? 8 : 16;      /* sub-blocks of 32 or 16 elements */
     uint8_t *scr = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     int32_t *cbuf = (int32_t *)(scr + SCR_C);
     uint8_t *rows = scr + SCR_ROWS;
-    int32_t *sc = (int32_t *)(rows + 16 * (size_t)n);       /* [16][nsb][8] */
-    int32_t *mp = sc + 16 * (size_t)nsb * 8;                  /* [16][nsb][4] int16 pairs */
+    int32_t *sc = (int32_t *)(rows + 16 * (size_t)n);       /* [16][nsb][NSUB] */
+    int32_t *mp = sc + 16 * (size_t)nsb * NSUB;               /* [16][nsb][4] int16 pairs */
     float *dd = (float *)(mp + 16 * (size_t)nsb * 4);         /* [16][nsb][2]: d, dmin */
     for (int m = 0; m < 16; m++)
         for (int64_t i = 0; i < nsb; i++) {
-            const uint8_t *b = (const uint8_t *)w + (size_t)m * ws + (size_t)i * WB;
-            uint8_t *q = rows + (size_t)m * n + (size_t)i * 256;
             const size_t k = (size_t)m * nsb + (size_t)i;
-            if (m >= nw) {
-                memset(q, 0, 256);
-                memset(sc + 8 * k, 0, 32);
-                memset(mp + 4 * k, 0, 16);
-                dd[2 * k] = dd[2 * k + 1] = 0.0f;
+            uint8_t *q = rows + (size_t)m * n + (size_t)i * 256;
+            if (m < nw) {
+                unpack_sb(T, (const uint8_t *)w + (size_t)m * ws + (size_t)i * WB(T), q,
+                          sc + NSUB * k, mp + 4 * k, dd + 2 * k);
                 continue;
             }
-            dd[2 * k] = h2f(ld16(b));
-            dd[2 * k + 1] = h2f(ld16(b + 2));
-            uint8_t s[8], mn[8];
-            for (int j = 0; j < 8; j++) {
-                l4a_k_get_scale_min(b + 4, j, &s[j], &mn[j]);
-                sc[8 * k + (size_t)j] = s[j];
-            }
-            for (int j = 0; j < 4; j++)
-                mp[4 * k + (size_t)j] = (int32_t)((uint32_t)mn[2 * j] | ((uint32_t)mn[2 * j + 1] << 16));
-            for (int c = 0; c < 4; c++) {
-                const __m256i x = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c));
-                _mm256_storeu_si256((__m256i *)(q + 64 * c), _mm256_and_si256(x, _mm256_set1_epi8(0x0F)));
-                _mm256_storeu_si256((__m256i *)(q + 64 * c + 32),
-                                    _mm256_and_si256(_mm256_srli_epi16(x, 4), _mm256_set1_epi8(0x0F)));
-            }
+            memset(q, 0, 256);
+            memset(sc + NSUB * k, 0, sizeof(int32_t) * NSUB);
+            memset(mp + 4 * k, 0, 16);
+            dd[2 * k] = dd[2 * k + 1] = 0.0f;
         }
 
     amx_cfg *cfg = (amx_cfg *)scr;
     memset(cfg, 0, sizeof *cfg);
     cfg->palette = 1;
-    for (int t = 0; t < 8; t++) {
-        cfg->rows[t] = t < 6 ? 16 : 8;
-        cfg->colsb[t] = t >= 4 && t < 6 ? 32 : 64;
+    for (int t = 0; t < 8; t++) {           /* K = 32 (Q4_K) or 16 (Q6_K) per product */
+        cfg->rows[t] = t < 6 ? 16 : (uint8_t)(NSUB == 8 ? 8 : 4);
+        cfg->colsb[t] = t >= 4 && t < 6 ? (uint16_t)(256 / NSUB) : 64;
     }
     _tile_loadconfig(cfg);
 
@@ -140,37 +173,32 @@ TGT static void gemm(int64_t n, const void *w, size_t ws, int nw, const void *gr
         for (int m = 0; m < 16; m++) acc[m] = _mm512_setzero_ps();
         for (int64_t i = 0; i < nsb; i++) {
             const uint8_t *grp = grp0 + (size_t)i * GSB, *arow = rows + (size_t)i * 256;
-            SUB(0, 4, 6, 0);
-            SUB(1, 5, 7, 1);
-            SUB(2, 4, 6, 2);
-            SUB(3, 5, 7, 3);
-            _tile_stored(0, cbuf, 64);
-            _tile_stored(1, cbuf + 256, 64);
-            _tile_stored(2, cbuf + 512, 64);
-            _tile_stored(3, cbuf + 768, 64);
-            SUB(0, 4, 6, 4);
-            SUB(1, 5, 7, 5);
-            SUB(2, 4, 6, 6);
-            SUB(3, 5, 7, 7);
-            _tile_stored(0, cbuf + 1024, 64);
-            _tile_stored(1, cbuf + 1280, 64);
-            _tile_stored(2, cbuf + 1536, 64);
-            _tile_stored(3, cbuf + 1792, 64);
+            for (int j = 0; j < NSUB; j += 4) {   /* 4 C tiles at a time */
+                SUB(0, 4, 6, j);
+                SUB(1, 5, 7, j + 1);
+                SUB(2, 4, 6, j + 2);
+                SUB(3, 5, 7, j + 3);
+                _tile_stored(0, cbuf + 256 * j, 64);
+                _tile_stored(1, cbuf + 256 * (j + 1), 64);
+                _tile_stored(2, cbuf + 256 * (j + 2), 64);
+                _tile_stored(3, cbuf + 256 * (j + 3), 64);
+            }
             const __m512 da = _mm512_loadu_ps((const float *)(grp + 4096));
             const __m512i *bsp = (const __m512i *)(grp + 4160);
 #pragma GCC unroll 2
             for (int m = 0; m < 16; m++) {
                 const size_t k = (size_t)m * nsb + (size_t)i;
                 __m512i is = _mm512_setzero_si512(), ms = _mm512_setzero_si512();
-#pragma GCC unroll 8
-                for (int j = 0; j < 8; j++)
+#pragma GCC unroll 16
+                for (int j = 0; j < NSUB; j++)
                     is = _mm512_add_epi32(is, _mm512_mullo_epi32(
                                                   _mm512_loadu_si512(cbuf + 256 * j + 16 * m),
-                                                  _mm512_set1_epi32(sc[8 * k + (size_t)j])));
+                                                  _mm512_set1_epi32(sc[NSUB * k + (size_t)j])));
+                if (T == K4)
 #pragma GCC unroll 4
-                for (int q = 0; q < 4; q++)
-                    ms = _mm512_dpwssd_epi32(ms, _mm512_loadu_si512(bsp + q),
-                                             _mm512_set1_epi32(mp[4 * k + (size_t)q]));
+                    for (int q = 0; q < 4; q++)
+                        ms = _mm512_dpwssd_epi32(ms, _mm512_loadu_si512(bsp + q),
+                                                 _mm512_set1_epi32(mp[4 * k + (size_t)q]));
                 const __m512 t1 = _mm512_mul_ps(_mm512_mul_ps(da, _mm512_set1_ps(dd[2 * k])),
                                                 _mm512_cvtepi32_ps(is));
                 const __m512 t2 = _mm512_mul_ps(_mm512_mul_ps(da, _mm512_set1_ps(dd[2 * k + 1])),
@@ -188,13 +216,27 @@ TGT static void gemm(int64_t n, const void *w, size_t ws, int nw, const void *gr
     _tile_release();
 }
 
+TGT static void gemm_q4_k(int64_t n, const void *w, size_t ws, int nw, const void *groups,
+                          int na, float *out, size_t os, void *scratch) {
+    gemm(K4, n, w, ws, nw, groups, na, out, os, scratch);
+}
+
+TGT static void gemm_q6_k(int64_t n, const void *w, size_t ws, int nw, const void *groups,
+                          int na, float *out, size_t os, void *scratch) {
+    gemm(K6, n, w, ws, nw, groups, na, out, os, scratch);
+}
+
 void l4a_vecdot_fill_amx_k(l4a_vecdot *t) {
     l4a_vecdot_fill_avx512_k_sums(t);
-    t[L4A_TYPE_Q4_K].gemm = gemm;
-    t[L4A_TYPE_Q4_K].gemm_pack = pack;
-    t[L4A_TYPE_Q4_K].gemm_group_bytes = group_bytes;
-    t[L4A_TYPE_Q4_K].gemm_scratch_bytes = gemm_scratch;
-    t[L4A_TYPE_Q4_K].isa = "amx";
+#define SET(W, name)                                                                           \
+    t[L4A_TYPE_##W].gemm = gemm_##name;                                                        \
+    t[L4A_TYPE_##W].gemm_pack = pack;                                                          \
+    t[L4A_TYPE_##W].gemm_group_bytes = group_bytes;                                            \
+    t[L4A_TYPE_##W].gemm_scratch_bytes = gemm_scratch;                                         \
+    t[L4A_TYPE_##W].isa = "amx";
+    SET(Q4_K, q4_k)
+    SET(Q6_K, q6_k)
+#undef SET
 }
 
 #endif

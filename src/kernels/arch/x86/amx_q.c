@@ -153,9 +153,10 @@ TGT INLINE void dtile(const int T, const int NA, int64_t nb, const uint8_t *w, s
         const size_t wo = (size_t)b * WSIZE(T), ao = (size_t)b * ASIZE;
         __m256i u[4];
         for (int r = 0; r < 4; r++)
-            u[r] = T == Q80 ? _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(wr[r] + wo + 2)),
-                                               _mm256_set1_epi8((char)0x80))
-                            : nibbles_lo_hi(wr[r] + wo + 2);
+            u[r] = T == Q80
+                       ? _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(wr[r] + wo + 2)),
+                                          _mm256_set1_epi8((char)0x80))
+                       : nibbles_lo_hi(wr[r] + wo + 2);
         const __m128 de = dw4(wr, wo);
 #pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {

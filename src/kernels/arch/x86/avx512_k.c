@@ -61,7 +61,8 @@ TGT INLINE __m512i zscale_quad(__m512i sc_all, int p) {
 TGT INLINE __m128i sum4_epi32(__m512i a, __m512i b, __m512i c, __m512i d) {
     const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
     const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
-    const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+    const __m512i u =
+        _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
     const __m512i v = _mm512_add_epi32(u, _mm512_shuffle_i32x4(u, u, _MM_SHUFFLE(1, 0, 3, 2)));
     return _mm_add_epi32(_mm512_castsi512_si128(v), _mm512_extracti32x4_epi32(v, 1));
 }
@@ -135,7 +136,7 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
 }
 
 TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_t as, int64_t i,
-                         __m512 *acc) {
+                         __m512 *acc, const int SUMS, __m512i *isv) {
     const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 192)));
     const __m512i s_all = _mm512_castsi256_si512(s16);
     const __m512i low4 = _mm512_set1_epi8(0x0F), hi2 = _mm512_set1_epi8(0x30);
@@ -177,6 +178,10 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
                 is, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[2 * h], AQ(c, 128 * h)),
                                        _mm512_dpbusd_epi32(z, u[2 * h + 1], AQ(c, 128 * h + 64))),
                 sp[h]);
+        if (SUMS) {
+            isv[c] = is;
+            continue;
+        }
         acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(YB(c)->d * d), acc[c]);
     }
 }
@@ -199,14 +204,17 @@ TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, cons
         for (int r = 0; r < NW; r++) {
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
             prefetch_bytes(b + (size_t)NW * ws, KWSIZE(T));
-            if (T == K6) zsb_q6_k(NA, b, a, as, i, acc[r]);
+            if (T == K6) zsb_q6_k(NA, b, a, as, i, acc[r], SUMS, isv[r & 1]);
             else zsb_q45_k(T, NA, b, a, as, i, acc[r], SUMS, isv[r & 1], msv[r & 1]);
         }
-        if (SUMS) {
+        if (SUMS) {             /* Q6_K: no mins (dmin = 0, msum = 0: the same terms) */
             const uint8_t *b0 = w + (size_t)i * KWSIZE(T), *b1 = b0 + (NW > 1 ? ws : 0);
-            const __m128 dm = _mm_cvtph_ps(_mm_setr_epi16((short)ld16(b0), (short)ld16(b1),
-                                                          (short)ld16(b0 + 2), (short)ld16(b1 + 2),
-                                                          0, 0, 0, 0));
+            const int od = T == K6 ? 208 : 0;
+            const __m128 dm = _mm_cvtph_ps(_mm_setr_epi16(
+                (short)ld16(b0 + od), (short)ld16(b1 + od), T == K6 ? 0 : (short)ld16(b0 + 2),
+                T == K6 ? 0 : (short)ld16(b1 + 2), 0, 0, 0, 0));
+            if (T == K6)
+                for (int c = 0; c < NA; c++) msv[0][c] = msv[1][c] = _mm256_setzero_si256();
 #pragma GCC unroll 8
             for (int c = 0; c < NA; c++)
                 sacc[c] = sb_term2(sacc[c], YB(c)->d, dm, isv[0][c], NW > 1 ? isv[1][c] : z,
@@ -218,7 +226,7 @@ TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, cons
 #pragma GCC unroll 8
         for (int c = 0; c < NA; c++)
             out[(size_t)c * os + (size_t)r] =
-                SUMS ? (r ? _mm_cvtss_f32(_mm_shuffle_ps(sacc[c], sacc[c], 1)) : _mm_cvtss_f32(sacc[c]))
+                SUMS ? _mm_cvtss_f32(r ? _mm_shuffle_ps(sacc[c], sacc[c], 1) : sacc[c])
                      : _mm512_reduce_add_ps(acc[r][c]);
 }
 
@@ -263,12 +271,15 @@ TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int
 DEFINE_ZKTYPE(q4_k, K4, 0)
 DEFINE_ZKTYPE(q5_k, K5, 0)
 DEFINE_ZKTYPE(q6_k, K6, 0)
-/* Q4_K in the sums order of the amx level (amx_k.c) */
+/* Q4_K and Q6_K in the sums order of the amx level (amx_k.c) */
 DEFINE_ZKTYPE(q4_k_sums, K4, 1)
+DEFINE_ZKTYPE(q6_k_sums, K6, 1)
 
 void l4a_vecdot_fill_avx512_k_sums(l4a_vecdot *t) {
     t[L4A_TYPE_Q4_K].dot = zdot_q4_k_sums;
     t[L4A_TYPE_Q4_K].dot_tile = ztile_q4_k_sums;
+    t[L4A_TYPE_Q6_K].dot = zdot_q6_k_sums;
+    t[L4A_TYPE_Q6_K].dot_tile = ztile_q6_k_sums;
 }
 
 void l4a_vecdot_fill_avx512_k(l4a_vecdot *t) {
