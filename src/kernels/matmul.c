@@ -102,8 +102,6 @@ static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, i
  * from L2 for every token of the block, and from memory once per block. */
 #define ACT_BLOCK_BYTES (512 * 1024)
 
-static int64_t C_of(const mm_op *op) { return op->w->ne[0]; }
-
 /* The integer path's part of a job: tiles tb..te-1 for every token, token block by token
  * block. */
 static void worker_int(const matmul_job *j, int64_t tb, int64_t te, void *scratch) {
@@ -120,7 +118,7 @@ static void worker_int(const matmul_job *j, int64_t tb, int64_t te, void *scratc
             const int64_t r0 = (tile - op->first_tile) * TILE;
             const int64_t nr = OC - r0 < TILE ? OC - r0 : TILE;
             if (op->gemm)
-                op->vd->gemm(C_of(op), l4a_tensor_row(op->w, r0), (size_t)op->w->nb[1], (int)nr,
+                op->vd->gemm(op->w->ne[0], l4a_tensor_row(op->w, r0), (size_t)op->w->nb[1], (int)nr,
                              j->groups + (size_t)(t0 / L4A_GEMM_GROUP) * j->group_bytes,
                              (int)(t1 - t0), op->out + t0 * OC + r0, (size_t)OC, scratch);
             else
@@ -267,6 +265,8 @@ static void run_ops(l4a_pool *pool, const mm_op *ops, int n_ops, l4a_act_roundin
     if (gemm) {                 /* the groups after the rows, in the same T*C floats */
         const l4a_vecdot *gv = NULL;
         for (int i = 0; i < n_ops && !gv; i++) gv = ops[i].gemm ? ops[i].vd : NULL;
+        for (int i = 0; i < n_ops; i++)     /* one layout of the groups for all */
+            L4A_ASSERT(!ops[i].gemm || ops[i].vd->gemm_pack == gv->gemm_pack);
         rj.vd = gv;             /* same act_type as vd: one quantizer */
         rj.group_bytes = gv->gemm_group_bytes(C);
         const size_t off = ((size_t)T * rj.yq_row + 63) & ~(size_t)63;
