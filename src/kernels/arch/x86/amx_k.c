@@ -24,6 +24,7 @@
 #define DOT_MODE 1
 #include "kernels/arch/x86/ymm_util.h"
 #include "kernels/arch/vecdot_arch.h"
+#include "kernels/arch/x86/amx_util.h"
 #include "quant/blocks.h"
 #include "quant/quant.h"
 
@@ -63,12 +64,6 @@ TGT static void pack(int64_t n, const void *a, size_t as, int na, void *group) {
         }
     }
 }
-
-typedef struct amx_cfg {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} amx_cfg;
 
 /* Scratch: configuration, 16 C tiles, the rows' quants as bytes, their scales and mins. */
 #define SCR_C 64
@@ -156,14 +151,10 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
             dd[2 * k] = dd[2 * k + 1] = 0.0f;
         }
 
-    amx_cfg *cfg = (amx_cfg *)scr;
-    memset(cfg, 0, sizeof *cfg);
-    cfg->palette = 1;
-    for (int t = 0; t < 8; t++) {           /* K = 32 (Q4_K) or 16 (Q6_K) per product */
-        cfg->rows[t] = t < 6 ? 16 : (uint8_t)(NSUB == 8 ? 8 : 4);
-        cfg->colsb[t] = t >= 4 && t < 6 ? (uint16_t)(256 / NSUB) : 64;
-    }
-    _tile_loadconfig(cfg);
+    /* K = 32 (Q4_K) or 16 (Q6_K) per product: C tiles 0-3, A tiles 4-5, B tiles 6-7 */
+    const uint8_t kb = (uint8_t)(256 / NSUB), trows[8] = {16, 16, 16, 16, 16, 16, kb / 4, kb / 4};
+    const uint16_t tcols[8] = {64, 64, 64, 64, kb, kb, 64, 64};
+    amx_configure((amx_cfg *)scr, 8, trows, tcols);
 
     const size_t gb = group_bytes(n);
     for (int g0 = 0; g0 < na; g0 += 16) {
@@ -206,12 +197,7 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
                 acc[m] = _mm512_add_ps(acc[m], _mm512_sub_ps(t1, t2));
             }
         }
-        float tr[16][16];
-#pragma GCC unroll 16
-        for (int m = 0; m < 16; m++) _mm512_storeu_ps(tr[m], acc[m]);
-        const int nt = na - g0 < 16 ? na - g0 : 16;
-        for (int t = 0; t < nt; t++)
-            for (int m = 0; m < nw; m++) out[(size_t)(g0 + t) * os + (size_t)m] = tr[m][t];
+        amx_store_outputs(acc, g0, na, nw, out, os);
     }
     _tile_release();
 }
@@ -228,15 +214,8 @@ TGT static void gemm_q6_k(int64_t n, const void *w, size_t ws, int nw, const voi
 
 void l4a_vecdot_fill_amx_k(l4a_vecdot *t) {
     l4a_vecdot_fill_avx512_k_sums(t);
-#define SET(W, name)                                                                           \
-    t[L4A_TYPE_##W].gemm = gemm_##name;                                                        \
-    t[L4A_TYPE_##W].gemm_pack = pack;                                                          \
-    t[L4A_TYPE_##W].gemm_group_bytes = group_bytes;                                            \
-    t[L4A_TYPE_##W].gemm_scratch_bytes = gemm_scratch;                                         \
-    t[L4A_TYPE_##W].isa = "amx";
-    SET(Q4_K, q4_k)
-    SET(Q6_K, q6_k)
-#undef SET
+    amx_set_gemm(&t[L4A_TYPE_Q4_K], gemm_q4_k, pack, group_bytes, gemm_scratch);
+    amx_set_gemm(&t[L4A_TYPE_Q6_K], gemm_q6_k, pack, group_bytes, gemm_scratch);
 }
 
 #endif

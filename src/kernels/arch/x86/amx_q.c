@@ -33,6 +33,7 @@
 #define DOT_MODE 1
 #include "kernels/arch/x86/ymm_util.h"
 #include "kernels/arch/x86/zmm_util.h"
+#include "kernels/arch/x86/amx_util.h"
 #include "kernels/arch/vecdot_arch.h"
 
 #include <stddef.h>
@@ -222,12 +223,6 @@ TGT static void gemm_pack(int64_t n, const void *a, size_t as, int na, void *gro
 }
 
 /* Scratch: the tile configuration, two C tiles, the Q4_0 rows as bytes, the rows' d_w. */
-typedef struct amx_cfg {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} amx_cfg;
-
 #define SCR_CFG 0
 #define SCR_C 64                    /* 2 x 1 KiB */
 #define SCR_ROWS (64 + 2048)
@@ -277,22 +272,10 @@ TGT static void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
     const size_t astride = T == Q40 ? (size_t)n : ws, ablk = T == Q40 ? 32 : WSIZE(T);
     const int arows = T == Q40 ? 16 : nw;   /* Q8_0: only the rows there are */
 
-    amx_cfg *cfg = (amx_cfg *)(scr + SCR_CFG);
-    memset(cfg, 0, sizeof *cfg);
-    cfg->palette = 1;
-    for (int t = 0; t < 2; t++) {                   /* tmm0, tmm1: C */
-        cfg->rows[t] = (uint8_t)arows;
-        cfg->colsb[t] = 64;
-    }
-    for (int t = 2; t < 4; t++) {                   /* tmm2, tmm3: A */
-        cfg->rows[t] = (uint8_t)arows;
-        cfg->colsb[t] = 32;
-    }
-    for (int t = 4; t < 6; t++) {                   /* tmm4, tmm5: B */
-        cfg->rows[t] = 8;
-        cfg->colsb[t] = 64;
-    }
-    _tile_loadconfig(cfg);
+    /* tmm0, tmm1: C; tmm2, tmm3: A; tmm4, tmm5: B */
+    const uint8_t ar = (uint8_t)arows, trows[6] = {ar, ar, ar, ar, 8, 8};
+    const uint16_t tcols[6] = {64, 64, 32, 32, 64, 64};
+    amx_configure((amx_cfg *)(scr + SCR_CFG), 6, trows, tcols);
     memset(cbuf, 0, 2048);
 
     const size_t gbytes = group_bytes(n);
@@ -325,13 +308,7 @@ TGT static void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
             _tile_stored(0, cbuf, 64);
             scale_block(acc, cbuf, dw + b, nb, da + 16 * b);
         }
-        /* acc[m] holds row m for the 16 tokens: out is token-major */
-        float tr[16][16];
-#pragma GCC unroll 16
-        for (int m = 0; m < 16; m++) _mm512_storeu_ps(tr[m], acc[m]);
-        const int nt = na - g0 < 16 ? na - g0 : 16;
-        for (int t = 0; t < nt; t++)
-            for (int m = 0; m < nw; m++) out[(size_t)(g0 + t) * os + (size_t)m] = tr[m][t];
+        amx_store_outputs(acc, g0, na, nw, out, os);
     }
     _tile_release();
 }
@@ -358,17 +335,12 @@ DEFINE_TYPE(q4_0, Q40)
 DEFINE_TYPE(q8_0, Q80)
 
 void l4a_vecdot_fill_amx_q(l4a_vecdot *t) {
-#define SET(W, name)                                                                           \
-    t[L4A_TYPE_##W].dot = dot_##name;                                                          \
-    t[L4A_TYPE_##W].dot_tile = tile_##name;                                                    \
-    t[L4A_TYPE_##W].gemm = gemm_##name;                                                        \
-    t[L4A_TYPE_##W].gemm_pack = gemm_pack;                                                     \
-    t[L4A_TYPE_##W].gemm_group_bytes = group_bytes;                                            \
-    t[L4A_TYPE_##W].gemm_scratch_bytes = gemm_scratch;                                         \
-    t[L4A_TYPE_##W].isa = "amx";
-    SET(Q4_0, q4_0)
-    SET(Q8_0, q8_0)
-#undef SET
+    t[L4A_TYPE_Q4_0].dot = dot_q4_0;
+    t[L4A_TYPE_Q4_0].dot_tile = tile_q4_0;
+    amx_set_gemm(&t[L4A_TYPE_Q4_0], gemm_q4_0, gemm_pack, group_bytes, gemm_scratch);
+    t[L4A_TYPE_Q8_0].dot = dot_q8_0;
+    t[L4A_TYPE_Q8_0].dot_tile = tile_q8_0;
+    amx_set_gemm(&t[L4A_TYPE_Q8_0], gemm_q8_0, gemm_pack, group_bytes, gemm_scratch);
 }
 
 #endif
