@@ -9,11 +9,13 @@
 #   tests:  clang + libclang-rt-14-dev (libFuzzer, sanitizers), valgrind (leak checks), jq,
 #           curl (server tests; their Python clients come from scripts/test-venv.sh),
 #           chromium + chromium-driver (the browser test of the web page, tests/server/web_page.py,
-#           driven by Selenium from scripts/test-venv.sh; nothing else needs them)
+#           driven by Selenium from scripts/test-venv.sh; nothing else needs them),
+#           gcc-aarch64-linux-gnu + libc6-dev-arm64-cross + qemu-user (the NEON kernels'
+#           tests, cross-compiled and run under qemu-aarch64: tests/arm.sh)
 set -euo pipefail
 pkgs=(build-essential git pkg-config libcjson-dev libutf8proc-dev libssl-dev libmicrohttpd-dev
       python3 python3-pip python3-venv clang libclang-rt-14-dev valgrind jq curl
-      chromium chromium-driver)
+      chromium chromium-driver gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

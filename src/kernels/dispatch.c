@@ -46,15 +46,17 @@ typedef struct cpu_features {
     int avx2, avxvnni, avx512, avx512bf16, amx, neon, dotprod;
 } cpu_features;
 
+#if defined(L4A_ARCH_X86)
 /* AMX tile data is off until the process asks Linux for it (arch_prctl
  * ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA = 18); the grant covers all its threads. */
 static int amx_permitted(void) {
-#if defined(L4A_ARCH_X86) && defined(__linux__) && defined(SYS_arch_prctl)
+#if defined(__linux__) && defined(SYS_arch_prctl)
     return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
 #else
     return 0;
 #endif
 }
+#endif
 
 static cpu_features detect(void) {
     cpu_features f = {0};
