@@ -14,10 +14,10 @@
  *  - gemm (AMX): a tile product C (16 weight rows x 16 tokens, int32) = A (the 16 rows' 32
  *    quants of block b, signed bytes) x B (the 16 tokens' 32 activation quants of block b,
  *    rearranged by gemm_pack so that B row k holds bytes 4k..4k+3 of every token). C is stored
- *    and scaled into 16 float accumulators (one per weight row, over the 16 tokens): about 25
- *    cycles per 8192 multiply-adds, against ~100 for the avx512 level's vpdpbusd tiles. Q8_0
- *    rows are loaded by the tile unit where they lie in the file; Q4_0 rows are first unpacked
- *    to q - 8 bytes, once per call, in the thread's scratch.
+ *    and scaled into 16 float accumulators (one per weight row, over the 16 tokens). Q8_0 rows
+ *    are loaded by the tile unit where they lie in the file; Q4_0 rows are first unpacked to
+ *    q - 8 bytes, once per call, in the thread's scratch. Prompts ran 2 to 4 times faster
+ *    than on the avx512 level's vpdpbusd tiles (README, Benchmarks).
  *  - dot, tile (AVX-512 VNNI, one token or a few): the per-lane vpdpbusd sums of 4 outputs x 2
  *    blocks are reduced to the blocks' totals with one shuffle-add tree, then scaled in block
  *    order as above.
