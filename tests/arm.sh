@@ -8,11 +8,12 @@
 set -u
 cd "$(dirname "$0")/.."
 CC=${ARM_CC:-aarch64-linux-gnu-gcc}
+AR=${ARM_AR:-aarch64-linux-gnu-ar}     # binutils-aarch64-linux-gnu, a dependency of the compiler
 QEMU=${QEMU:-qemu-aarch64}
 OUT=${ARM_BUILD:-build-arm}
 passed=0; failed=0
 fail() { echo "arm: $*"; failed=$((failed + 1)); }
-for tool in "$CC" "$QEMU"; do
+for tool in "$CC" "$AR" "$QEMU"; do
     command -v "$tool" >/dev/null || { fail "$tool not found (scripts/setup.sh installs it)"; echo "$passed passed, $failed failed"; exit 1; }
 done
 mkdir -p "$OUT"
@@ -28,7 +29,7 @@ for s in "${SRC[@]}"; do
     fi
     objs+=("$o")
 done
-rm -f "$OUT/libkernels.a"; ar rcs "$OUT/libkernels.a" "${objs[@]}"
+rm -f "$OUT/libkernels.a"; "$AR" rcs "$OUT/libkernels.a" "${objs[@]}"
 for t in test_vecdot test_kernels; do
     # -fno-tree-vectorize: GCC 12's AArch64 vectorizer crashes (internal compiler error) on
     # test_kernels.c; the tests' own loops need no speed.
