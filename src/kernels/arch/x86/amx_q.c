@@ -57,13 +57,7 @@ TGT INLINE __m512i load_w_pair(const int T, const uint8_t *p) {
 /* The exact block totals of 4 outputs from their per-lane sums of blocks b (lanes 0-7) and
  * b + 1 (lanes 8-15): *e = block b's [D0 D1 D2 D3], *o = block b + 1's. */
 TGT INLINE void reduce4(__m512i d0, __m512i d1, __m512i d2, __m512i d3, __m128i *e, __m128i *o) {
-    const __m512i t01 = _mm512_add_epi32(_mm512_unpacklo_epi32(d0, d1),
-                                         _mm512_unpackhi_epi32(d0, d1));
-    const __m512i t23 = _mm512_add_epi32(_mm512_unpacklo_epi32(d2, d3),
-                                         _mm512_unpackhi_epi32(d2, d3));
-    /* each 128-bit lane: the lane's sum for D0, D1, D2, D3 */
-    const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t01, t23),
-                                       _mm512_unpackhi_epi64(t01, t23));
+    const __m512i u = lane_sums4(d0, d1, d2, d3);
     const __m512i v = _mm512_add_epi32(u, _mm512_shuffle_i32x4(u, u, _MM_SHUFFLE(2, 3, 0, 1)));
     *e = _mm512_castsi512_si128(v);
     *o = _mm512_extracti32x4_epi32(v, 2);

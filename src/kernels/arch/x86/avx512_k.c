@@ -31,6 +31,7 @@
 #define FILL_LINKAGE static
 #define ISA_NAME "avx512"
 #include "kernels/arch/x86/k_body.h"
+#include "kernels/arch/x86/zmm_util.h"
 
 /* 64 activation quants of row c, super-block i, from element e */
 #define AQ(c, e) _mm512_loadu_si512(YB(c)->qs + (e))
@@ -59,10 +60,7 @@ TGT INLINE __m512i zscale_quad(__m512i sc_all, int p) {
 
 /* [sum a, sum b, sum c, sum d] of four vectors of int32 lanes (exact). */
 TGT INLINE __m128i sum4_epi32(__m512i a, __m512i b, __m512i c, __m512i d) {
-    const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
-    const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
-    const __m512i u =
-        _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+    const __m512i u = lane_sums4(a, b, c, d);
     const __m512i v = _mm512_add_epi32(u, _mm512_shuffle_i32x4(u, u, _MM_SHUFFLE(1, 0, 3, 2)));
     return _mm_add_epi32(_mm512_castsi512_si128(v), _mm512_extracti32x4_epi32(v, 1));
 }

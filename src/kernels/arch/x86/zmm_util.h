@@ -33,6 +33,16 @@ TGT INLINE __m256 gather8_f16(const uint8_t *p, const int stride, const int off)
     return _mm256_cvtph_ps(_mm512_castsi512_si128(v));
 }
 
+/* Each 128-bit lane L of the result: [sum of d0's lane L, d1's, d2's, d3's] (int32, exact
+ * when the callers keep the sums in range). The first steps of reducing 4 vectors at once. */
+TGT INLINE __m512i lane_sums4(__m512i d0, __m512i d1, __m512i d2, __m512i d3) {
+    const __m512i t01 = _mm512_add_epi32(_mm512_unpacklo_epi32(d0, d1),
+                                         _mm512_unpackhi_epi32(d0, d1));
+    const __m512i t23 = _mm512_add_epi32(_mm512_unpacklo_epi32(d2, d3),
+                                         _mm512_unpackhi_epi32(d2, d3));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(t01, t23), _mm512_unpackhi_epi64(t01, t23));
+}
+
 /* Blocks b (low 256 bits) and b + 1 (high) of 32 bytes at p and p + stride. */
 TGT INLINE __m512i load_pair32(const uint8_t *p, int stride) {
     return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)p)),
