@@ -125,6 +125,17 @@ static void copy_table(l4a_isa to, l4a_isa from) {
     memcpy(g_tables[to], g_tables[from], sizeof g_tables[to]);
 }
 
+/* A level whose dot kernels differ from the level it was copied from loses the gemm entries
+ * (their results must equal its own dot's, bit for bit). */
+static void drop_gemm(l4a_isa level) {
+    for (int t = 0; t < L4A_TYPE_COUNT; t++) {
+        g_tables[level][t].gemm = NULL;
+        g_tables[level][t].gemm_pack = NULL;
+        g_tables[level][t].gemm_group_bytes = NULL;
+        g_tables[level][t].gemm_scratch_bytes = NULL;
+    }
+}
+
 static l4a_isa parse_isa(const char *s) {
     for (int i = 0; i < L4A_ISA_COUNT; i++)
         if (strcmp(s, l4a_isa_name((l4a_isa)i)) == 0) return (l4a_isa)i;
@@ -141,6 +152,7 @@ static void init(void) {
         l4a_vecdot_fill_avx2_q(g_tables[L4A_ISA_AVX2]);
         l4a_vecdot_fill_avx2_k(g_tables[L4A_ISA_AVX2]);
         l4a_vecdot_fill_avx2_f(g_tables[L4A_ISA_AVX2]);
+        l4a_vecdot_fill_avx2_gemm_k(g_tables[L4A_ISA_AVX2]);
         g_avail[L4A_ISA_AVX2] = 1;
     }
     if (f.avxvnni) {
@@ -151,6 +163,7 @@ static void init(void) {
     }
     if (f.avx512) {
         copy_table(L4A_ISA_AVX512, L4A_ISA_AVX2);
+        drop_gemm(L4A_ISA_AVX512);  /* its kernels sum in other orders than avx2's gemm */
         l4a_vecdot_fill_avx512_q(g_tables[L4A_ISA_AVX512]);
         l4a_vecdot_fill_avx512_k(g_tables[L4A_ISA_AVX512]);
         l4a_vecdot_fill_avx512_f(g_tables[L4A_ISA_AVX512], f.avx512bf16);

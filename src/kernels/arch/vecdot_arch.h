@@ -19,6 +19,9 @@
 void l4a_vecdot_fill_avx2_q(l4a_vecdot *t);     /* arch/x86/avx2_q.c: 32-element blocks */
 void l4a_vecdot_fill_avx2_k(l4a_vecdot *t);     /* arch/x86/avx2_k.c: K quants */
 void l4a_vecdot_fill_avx2_f(l4a_vecdot *t);     /* arch/x86/avx2_f.c: floats, quantizers */
+/* prompts (gemm entries) in the orders of avx2_q.c / k_body.h: Q4_0, Q8_0 and Q4_K, Q6_K */
+void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t);    /* arch/x86/avx2_gemm_q.c */
+void l4a_vecdot_fill_avx2_gemm_k(l4a_vecdot *t);    /* arch/x86/avx2_gemm_k.c */
 /* AVX-VNNI (256-bit, VEX) on top of AVX2 */
 void l4a_vecdot_fill_avxvnni_q(l4a_vecdot *t);
 void l4a_vecdot_fill_avxvnni_k(l4a_vecdot *t);
@@ -33,6 +36,16 @@ void l4a_vecdot_fill_amx_q(l4a_vecdot *t);
 void l4a_vecdot_fill_amx_k(l4a_vecdot *t);
 void l4a_vecdot_fill_avx512_k_sums(l4a_vecdot *t);
 #endif
+
+/* A type's large-batch entries (the same level's dot and tile kernels follow the same order). */
+static inline void l4a_vecdot_set_gemm(l4a_vecdot *e, l4a_gemm_fn gemm, l4a_gemm_pack_fn pack,
+                                       l4a_gemm_size_fn group_bytes,
+                                       l4a_gemm_size_fn scratch_bytes) {
+    e->gemm = gemm;
+    e->gemm_pack = pack;
+    e->gemm_group_bytes = group_bytes;
+    e->gemm_scratch_bytes = scratch_bytes;
+}
 
 #if defined(__aarch64__)
 #define L4A_ARCH_ARM 1

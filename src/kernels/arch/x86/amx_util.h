@@ -7,7 +7,7 @@
 #ifndef L4A_X86_AMX_UTIL_H
 #define L4A_X86_AMX_UTIL_H
 
-#include "kernels/vecdot.h"
+#include "kernels/arch/vecdot_arch.h"
 
 /* LDTILECFG's 64-byte operand (palette 1). */
 typedef struct amx_cfg {
@@ -43,10 +43,7 @@ TGT INLINE void amx_store_outputs(const __m512 *acc, int g0, int na, int nw, flo
 /* A type's large-batch entries (its dot and tile kernels follow the same order). */
 static inline void amx_set_gemm(l4a_vecdot *e, l4a_gemm_fn gemm, l4a_gemm_pack_fn pack,
                                 l4a_gemm_size_fn group_bytes, l4a_gemm_size_fn scratch_bytes) {
-    e->gemm = gemm;
-    e->gemm_pack = pack;
-    e->gemm_group_bytes = group_bytes;
-    e->gemm_scratch_bytes = scratch_bytes;
+    l4a_vecdot_set_gemm(e, gemm, pack, group_bytes, scratch_bytes);
     e->isa = "amx";
 }
 
