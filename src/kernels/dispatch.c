@@ -152,6 +152,7 @@ static void init(void) {
         l4a_vecdot_fill_avx2_q(g_tables[L4A_ISA_AVX2]);
         l4a_vecdot_fill_avx2_k(g_tables[L4A_ISA_AVX2]);
         l4a_vecdot_fill_avx2_f(g_tables[L4A_ISA_AVX2]);
+        l4a_vecdot_fill_avx2_gemm_q(g_tables[L4A_ISA_AVX2]);
         l4a_vecdot_fill_avx2_gemm_k(g_tables[L4A_ISA_AVX2]);
         g_avail[L4A_ISA_AVX2] = 1;
     }

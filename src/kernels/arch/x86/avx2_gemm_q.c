@@ -1,0 +1,128 @@
+/*
+ * avx2_gemm_q.c - prompts (batches of 16 tokens and more) of Q4_0 and Q8_0 weights with Q8_0
+ * activations on AVX2, one 32-bit lane per weight row.
+ *
+ * A gemm call first unpacks its (up to) 16 weight rows into a panel in the thread's scratch,
+ * interleaved by 4 bytes: register j of a block holds quants 4j..4j+3 of 8 rows, as signed
+ * values w (Q4_0: q - 8). Against a token's 4 activations a broadcast to every
+ * lane, vpmaddubsw(|w|, sign(a, w)) then vpmaddwd give the 8 rows' sums of those 4 products at
+ * once, with no shuffles, and the unpacking is paid once per call instead of once per token.
+ *
+ * q_body.h's kernels (the avx2 and avxvnni levels' dot and tile) keep 8 float lanes per
+ * output: lane j adds fma((float) sum of products 4j..4j+3, d_w d_a) block by block, and the
+ * 8 lanes are summed at the end as hsum_ps does, ((l0 + l4) + (l2 + l6)) + ((l1 + l5) +
+ * (l3 + l7)). Here lane j of an output is accumulator j's lane for that row, with the same
+ * integers and the same float steps: the results are theirs, bit for bit (tests/test_vecdot.c,
+ * test_gemm, checks it).
+ *
+ * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c).
+ */
+#if defined(__x86_64__) || defined(_M_X64)
+
+#define TGT __attribute__((target("avx2,fma,f16c")))
+#define DOT_MODE 0
+#include "kernels/arch/x86/ymm_util.h"
+#include "kernels/arch/vecdot_arch.h"
+#include "quant/blocks.h"
+
+#include <string.h>
+
+enum { T40, T80 };
+#define WB(T) ((T) == T40 ? 18 : 34)    /* bytes of a Q4_0, Q8_0 block */
+#define AB 34                           /* bytes of a Q8_0 activation block */
+
+/* The panel: rows 0-7, then rows 8-15 (each half read alone stays in L1 for short rows);
+ * per block, w as 8 registers of [8 rows][4 bytes], then the 8 rows' d_w as floats. Rows
+ * past nw are zeros. */
+#define PD 256
+#define PB (256 + 32)
+
+/* A group: the tokens' Q8_0 rows as they are (the kernel broadcasts from them). */
+static size_t group_bytes(int64_t n) { return (size_t)L4A_GEMM_GROUP * (size_t)(n / 32) * AB; }
+
+static void pack(int64_t n, const void *a, size_t as, int na, void *group) {
+    const size_t row = (size_t)(n / 32) * AB;
+    for (int t = 0; t < na; t++) memcpy((uint8_t *)group + (size_t)t * row,
+                                        (const uint8_t *)a + (size_t)t * as, row);
+}
+
+static size_t gemm_scratch(int64_t n) { return 2 * (size_t)(n / 32) * PB + 64; }
+
+TGT INLINE __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+/* The 4 activations at p broadcast to every lane */
+TGT INLINE __m256i bcast4(const uint8_t *p) { return _mm256_set1_epi32((int)ld32(p)); }
+
+/* Row m (of its half) of block b into the panel's block P. */
+TGT static void unpack_row(const int T, const uint8_t *b, int m, uint8_t *P) {
+    uint8_t q[32];
+    const __m256i w = T == T40 ? _mm256_sub_epi8(nibbles_lo_hi(b + 2), _mm256_set1_epi8(8))
+                               : load32(b + 2);
+    _mm256_storeu_si256((__m256i *)q, w);
+    for (int j = 0; j < 8; j++) memcpy(P + 32 * j + 4 * m, q + 4 * j, 4);
+    ((float *)(P + PD))[m] = h2f(ld16(b));
+}
+
+TGT static void unpack_panel(const int T, int64_t nb, const uint8_t *w, size_t ws, int nw,
+                             uint8_t *panel) {
+    if (nw < 16) memset(panel, 0, 2 * (size_t)nb * PB);
+    for (int m = 0; m < nw; m++)
+        for (int64_t i = 0; i < nb; i++)
+            unpack_row(T, w + (size_t)m * ws + (size_t)i * WB(T), m % 8,
+                       panel + ((size_t)(m / 8) * (size_t)nb + (size_t)i) * PB);
+}
+
+/* The 8 rows of a half panel against one token (its Q8_0 row y) over nb blocks. */
+TGT INLINE __m256 rows8(const uint8_t *panel, int64_t nb, const uint8_t *y) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; i++, y += AB) {
+        const uint8_t *P = panel + (size_t)i * PB;
+        const __m256 dd = _mm256_mul_ps(_mm256_loadu_ps((const float *)(P + PD)),
+                                        _mm256_set1_ps(h2f(ld16(y))));
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) {
+            const __m256i w = load32(P + 32 * j);
+            const __m256i s = _mm256_sign_epi8(bcast4(y + 2 + 4 * j), w);
+            const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w), s), ones);
+            acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), dd, acc[j]);
+        }
+    }
+    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(acc[0], acc[4]), _mm256_add_ps(acc[2], acc[6])),
+                         _mm256_add_ps(_mm256_add_ps(acc[1], acc[5]), _mm256_add_ps(acc[3], acc[7])));
+}
+
+TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
+                     const void *groups, int na, float *out, size_t os, void *scratch) {
+    const int64_t nb = n / 32;
+    uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    unpack_panel(T, nb, w, ws, nw, panel);
+    const size_t row = (size_t)nb * AB;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int h = 0; h * 8 < nw; h++) {
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8 * h), lane);
+        for (int c = 0; c < na; c++)
+            _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask,
+                                rows8(panel + (size_t)h * (size_t)nb * PB, nb,
+                                      (const uint8_t *)groups + (size_t)c * row));
+    }
+}
+
+TGT static void gemm_q4_0(int64_t n, const void *w, size_t ws, int nw, const void *groups,
+                          int na, float *out, size_t os, void *scratch) {
+    gemm(T40, n, w, ws, nw, groups, na, out, os, scratch);
+}
+
+TGT static void gemm_q8_0(int64_t n, const void *w, size_t ws, int nw, const void *groups,
+                          int na, float *out, size_t os, void *scratch) {
+    gemm(T80, n, w, ws, nw, groups, na, out, os, scratch);
+}
+
+void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t) {
+    l4a_vecdot_set_gemm(&t[L4A_TYPE_Q4_0], gemm_q4_0, pack, group_bytes, gemm_scratch);
+    l4a_vecdot_set_gemm(&t[L4A_TYPE_Q8_0], gemm_q8_0, pack, group_bytes, gemm_scratch);
+}
+
+#endif
