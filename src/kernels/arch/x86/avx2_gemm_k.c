@@ -40,7 +40,7 @@ enum { K4, K6 };
  * rows as floats. Rows past nw are zeros. */
 #define PQ 4096
 #define PC (32 * 16 * 4)
-#define PSB (PQ + PC + 2 * 16 * 4)
+#define PSB (PQ + PC + 2 * 16 * 4)   /* a multiple of 64: aligned stores */
 
 /* A group: the tokens' Q8_K rows as they are (the kernel broadcasts from them). */
 static size_t group_bytes(int64_t n) { return (size_t)L4A_GEMM_GROUP * (size_t)(n / 256) * AB; }
@@ -57,9 +57,9 @@ static inline uint32_t pair16(int lo, int hi) {
     return (uint32_t)(uint16_t)lo | (uint32_t)(uint16_t)hi << 16;
 }
 
-/* Row m's super-block b into the panel P. */
-TGT static void unpack_row(const int T, const uint8_t *b, int m, uint8_t *P) {
-    uint8_t q[256];
+/* Row m's super-block b: its quants as bytes in element order into q, its scales and d
+ * into the panel P. */
+TGT static void unpack_row(const int T, const uint8_t *b, int m, uint8_t *q, uint8_t *P) {
     uint32_t *pc = (uint32_t *)(P + PQ);
     float *pd = (float *)(P + PQ + PC);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
@@ -101,15 +101,35 @@ TGT static void unpack_row(const int T, const uint8_t *b, int m, uint8_t *P) {
         pd[m] = h2f(ld16(b + 208));
         pd[16 + m] = 0.0f;
     }
-    for (int k = 0; k < 64; k++) memcpy(P + 64 * k + 4 * m, q + 4 * k, 4);
 }
 
+/* Each super-block of the nw rows into the panel: 8 rows' quants at a time, transposed to
+ * 4-byte groups side by side. */
 TGT static void unpack_panel(const int T, int64_t nsb, const uint8_t *w, size_t ws, int nw,
                              uint8_t *panel) {
     if (nw < 16) memset(panel, 0, (size_t)nsb * PSB);
-    for (int m = 0; m < nw; m++)
-        for (int64_t i = 0; i < nsb; i++)
-            unpack_row(T, w + (size_t)m * ws + (size_t)i * WB(T), m, panel + (size_t)i * PSB);
+    _Alignas(32) uint8_t q[8][256];
+    for (int64_t i = 0; i < nsb; i++) {
+        uint8_t *P = panel + (size_t)i * PSB;
+        for (int h = 0; h * 8 < nw; h++) {
+            for (int m = 0; m < 8; m++) {
+                if (8 * h + m < nw)
+                    unpack_row(T, w + (size_t)(8 * h + m) * ws + (size_t)i * WB(T), 8 * h + m,
+                               q[m], P);
+                else
+                    memset(q[m], 0, sizeof q[m]);
+            }
+            for (int g = 0; g < 8; g++) {
+                __m256i r[8];
+#pragma GCC unroll 8
+                for (int m = 0; m < 8; m++) r[m] = _mm256_load_si256((const __m256i *)(q[m] + 32 * g));
+                transpose8x32(r);
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; k++)
+                    _mm256_store_si256((__m256i *)(P + 64 * (8 * g + k) + 32 * h), r[k]);
+            }
+        }
+    }
 }
 
 TGT INLINE __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
@@ -209,6 +229,7 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
     const int64_t nsb = n / 256;
     uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     unpack_panel(T, nsb, w, ws, nw, panel);
+    prefetch_next_tile((const uint8_t *)w, ws, (size_t)nsb * WB(T));
     const size_t row = (size_t)nsb * AB;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw), lane);

@@ -35,7 +35,7 @@ enum { T40, T80 };
  * per block, w as 8 registers of [8 rows][4 bytes], then the 8 rows' d_w as floats. Rows
  * past nw are zeros. */
 #define PD 256
-#define PB (256 + 32)
+#define PB (256 + 32)        /* a multiple of 32: aligned stores */
 
 /* A group: the tokens' Q8_0 rows as they are (the kernel broadcasts from them). */
 static size_t group_bytes(int64_t n) { return (size_t)L4A_GEMM_GROUP * (size_t)(n / 32) * AB; }
@@ -53,23 +53,29 @@ TGT INLINE __m256i load32(const void *p) { return _mm256_loadu_si256((const __m2
 /* The 4 activations at p broadcast to every lane */
 TGT INLINE __m256i bcast4(const uint8_t *p) { return _mm256_set1_epi32((int)ld32(p)); }
 
-/* Row m (of its half) of block b into the panel's block P. */
-TGT static void unpack_row(const int T, const uint8_t *b, int m, uint8_t *P) {
-    uint8_t q[32];
-    const __m256i w = T == T40 ? _mm256_sub_epi8(nibbles_lo_hi(b + 2), _mm256_set1_epi8(8))
-                               : load32(b + 2);
-    _mm256_storeu_si256((__m256i *)q, w);
-    for (int j = 0; j < 8; j++) memcpy(P + 32 * j + 4 * m, q + 4 * j, 4);
-    ((float *)(P + PD))[m] = h2f(ld16(b));
-}
-
-TGT static void unpack_panel(const int T, int64_t nb, const uint8_t *w, size_t ws, int nw,
-                             uint8_t *panel) {
-    if (nw < 16) memset(panel, 0, 2 * (size_t)nb * PB);
-    for (int m = 0; m < nw; m++)
-        for (int64_t i = 0; i < nb; i++)
-            unpack_row(T, w + (size_t)m * ws + (size_t)i * WB(T), m % 8,
-                       panel + ((size_t)(m / 8) * (size_t)nb + (size_t)i) * PB);
+/* Rows m0..m0+7 (those below nw; the rest zeros) of every block into the half panel P:
+ * each block's 8 rows as bytes w, transposed to 8 registers of 4-byte groups. */
+TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws, int m0,
+                            int nw, uint8_t *P) {
+    for (int64_t i = 0; i < nb; i++, P += PB) {
+        __m256i r[8];
+        float *d = (float *)(P + PD);
+#pragma GCC unroll 8
+        for (int m = 0; m < 8; m++) {
+            if (m0 + m >= nw) {
+                r[m] = _mm256_setzero_si256();
+                d[m] = 0.0f;
+                continue;
+            }
+            const uint8_t *b = w + (size_t)(m0 + m) * ws + (size_t)i * WB(T);
+            r[m] = T == T40 ? _mm256_sub_epi8(nibbles_lo_hi(b + 2), _mm256_set1_epi8(8))
+                            : load32(b + 2);
+            d[m] = h2f(ld16(b));
+        }
+        transpose8x32(r);
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) _mm256_store_si256((__m256i *)(P + 32 * j), r[j]);
+    }
 }
 
 /* The 8 rows of a half panel against one token (its Q8_0 row y) over nb blocks. */
@@ -98,7 +104,9 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
                      const void *groups, int na, float *out, size_t os, void *scratch) {
     const int64_t nb = n / 32;
     uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    unpack_panel(T, nb, w, ws, nw, panel);
+    for (int h = 0; h * 8 < nw; h++)
+        unpack_half(T, nb, w, ws, 8 * h, nw, panel + (size_t)h * (size_t)nb * PB);
+    prefetch_next_tile((const uint8_t *)w, ws, (size_t)nb * WB(T));
     const size_t row = (size_t)nb * AB;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int h = 0; h * 8 < nw; h++) {

@@ -113,4 +113,35 @@ TGT INLINE __m256i madd_acc(__m256i acc, __m256i p, __m256i s) {
 #endif
 }
 
+/* r[k] = [r0[k], r1[k], ..., r7[k]]: the 8 x 8 transpose of 32-bit elements (the gemm panels
+ * of avx2_gemm_q.c and avx2_gemm_k.c: 8 rows' 4-byte groups side by side). */
+TGT INLINE void transpose8x32(__m256i r[8]) {
+    __m256i t[8], u[8];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; i++) {   /* rows 4i..4i+3: columns 0|4, 1|5, 2|6, 3|7 */
+        u[4 * i] = _mm256_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+        u[4 * i + 1] = _mm256_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+        u[4 * i + 2] = _mm256_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+        u[4 * i + 3] = _mm256_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+        r[k] = _mm256_permute2x128_si256(u[k], u[4 + k], 0x20);
+        r[4 + k] = _mm256_permute2x128_si256(u[k], u[4 + k], 0x31);
+    }
+}
+
+/* The gemm kernels: the next 16 weight rows after the call's (the matmul's next tile, most of
+ * the time) into L2 while this call computes, row_bytes each from w + 16 ws on. A prefetch
+ * never faults, so past the tensor's end it only wastes a slot. */
+TGT INLINE void prefetch_next_tile(const uint8_t *w, size_t ws, size_t row_bytes) {
+    for (int m = 16; m < 32; m++)
+        for (size_t o = 0; o < row_bytes; o += 64) _mm_prefetch((const char *)(w + (size_t)m * ws + o), _MM_HINT_T1);
+}
+
 #endif
