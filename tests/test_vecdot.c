@@ -391,7 +391,7 @@ static void test_gemm(const wtype *wt, int64_t nblocks) {
         uint8_t *G = malloc(gb * (size_t)ng), *scratch = malloc(v->gemm_scratch_bytes(n));
         float *out = malloc(sizeof(float) * NA * os);
         int same_bad = 0, untouched_bad = 0;
-        static const int nws[] = {1, 5, 16}, nas[] = {1, 16, 17, 37};
+        static const int nws[] = {1, 5, 12, 16}, nas[] = {1, 16, 17, 37};
         for (size_t i = 0; i < sizeof nws / sizeof nws[0]; i++)
             for (size_t k = 0; k < sizeof nas / sizeof nas[0]; k++) {
                 const int nw = nws[i], na = nas[k];

@@ -14,17 +14,18 @@
  *    first rounded to the grid of the type's activation format (actround.c), which gives the
  *    integer path's results up to float summation order.
  *
- *  - Large batches (T >= 16) of the types whose kernels have a gemm (AMX: Q4_0, Q8_0, Q4_K,
- *    kernels/vecdot.h): the quantized rows are also packed in groups of 16 tokens, and each
- *    tile of 16 weight rows is multiplied by a token block's groups at once, in the same
- *    float order as the type's dot (kernels/arch/x86/amx_q.c, amx_k.c).
+ *  - Large batches (T >= 16) of the types whose kernels have a gemm (Q4_0, Q8_0, Q4_K, Q6_K
+ *    with AMX or AVX2, kernels/vecdot.h): the quantized rows are also packed in groups of 16
+ *    tokens, and each tile of 16 weight rows is unpacked once and multiplied by a token
+ *    block's groups at once, in the same float order as the type's dot
+ *    (kernels/arch/x86/amx_q.c, amx_k.c, avx2_gemm_q.c, avx2_gemm_k.c).
  *
  * Every output element is computed by the same sequence of float operations whatever T, the
  * tiling and the number of threads (the float 1x1, 1x4 and 4x4 blocks share one summation
  * order; the integer tile kernels compute each output alike whatever the tile's shape), so
  * decoding tokens one at a time or in a batch gives identical results. The integer path
  * blocks tokens so that a block's activations stay in L2 while the thread's weight tiles pass
- * over them. Not a tuned GEMM (no packing, no blocking over C).
+ * over them. Only the gemm kernels pack the weights (per call, into the thread's scratch).
  */
 #include "kernels/kernels.h"
 #include "kernels/vec.h"

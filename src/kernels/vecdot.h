@@ -59,12 +59,12 @@ typedef void (*l4a_vec_dot_tile_fn)(int64_t n, const void *w, size_t w_stride, i
                                     const void *a, size_t a_stride, int na, float *out,
                                     size_t out_stride);
 
-/* Large batches (AMX, where the ISA has it): the activation rows of up to L4A_GEMM_GROUP tokens
- * (already quantized to act_type) rearranged once per matmul into a group of gemm_group_bytes(n)
- * bytes, which gemm multiplies by up to 16 weight rows at once. gemm computes
- * out[c * out_stride + r] for r < nw, c < na (na tokens in ceil(na / 16) consecutive groups),
- * every entry bit-identical to dot(w_r, a_c): the same float operations per output. scratch
- * holds gemm_scratch_bytes(n) bytes (per thread). */
+/* Large batches (AMX or AVX2 kernels, where the ISA has them): the activation rows of up to
+ * L4A_GEMM_GROUP tokens (already quantized to act_type) rearranged once per matmul into a
+ * group of gemm_group_bytes(n) bytes, which gemm multiplies by up to 16 weight rows at once.
+ * gemm computes out[c * out_stride + r] for r < nw, c < na (na tokens in ceil(na / 16)
+ * consecutive groups), every entry bit-identical to dot(w_r, a_c): the same float operations
+ * per output. scratch holds gemm_scratch_bytes(n) bytes (per thread). */
 #define L4A_GEMM_GROUP 16
 typedef size_t (*l4a_gemm_size_fn)(int64_t n);
 typedef void (*l4a_gemm_pack_fn)(int64_t n, const void *a, size_t a_stride, int na, void *group);
