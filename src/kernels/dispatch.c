@@ -125,6 +125,7 @@ static void copy_table(l4a_isa to, l4a_isa from) {
     memcpy(g_tables[to], g_tables[from], sizeof g_tables[to]);
 }
 
+#if defined(L4A_ARCH_X86)
 /* A level whose dot kernels differ from the level it was copied from loses the gemm entries
  * (their results must equal its own dot's, bit for bit). */
 static void drop_gemm(l4a_isa level) {
@@ -135,6 +136,7 @@ static void drop_gemm(l4a_isa level) {
         g_tables[level][t].gemm_scratch_bytes = NULL;
     }
 }
+#endif
 
 static l4a_isa parse_isa(const char *s) {
     for (int i = 0; i < L4A_ISA_COUNT; i++)
