@@ -78,26 +78,47 @@ TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws
     }
 }
 
-/* The 8 rows of a half panel against one token (its Q8_0 row y) over nb blocks. */
-TGT INLINE __m256 rows8(const uint8_t *panel, int64_t nb, const uint8_t *y) {
+/* Lanes J..J+3 (of the 8 per output) of the 8 rows of a half panel against NT tokens (Q8_0
+ * rows y[t]) over nb blocks: acc[t][j] for j < 4. */
+TGT INLINE void lanes4(const int NT, const uint8_t *panel, int64_t nb, const uint8_t *const *y,
+                       int J, __m256 acc[2][4]) {
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256 acc[8];
-#pragma GCC unroll 8
-    for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < nb; i++, y += AB) {
+#pragma GCC unroll 2
+    for (int t = 0; t < NT; t++)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) acc[t][j] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; i++) {
         const uint8_t *P = panel + (size_t)i * PB;
-        const __m256 dd = _mm256_mul_ps(_mm256_loadu_ps((const float *)(P + PD)),
-                                        _mm256_set1_ps(h2f(ld16(y))));
-#pragma GCC unroll 8
-        for (int j = 0; j < 8; j++) {
-            const __m256i w = load32(P + 32 * j);
-            const __m256i s = _mm256_sign_epi8(bcast4(y + 2 + 4 * j), w);
-            const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w), s), ones);
-            acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), dd, acc[j]);
+        const __m256 dw = _mm256_loadu_ps((const float *)(P + PD));
+        __m256 dd[2];
+#pragma GCC unroll 2
+        for (int t = 0; t < NT; t++)
+            dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(h2f(ld16(y[t] + (size_t)i * AB))));
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m256i w = load32(P + 32 * (J + j)), u = _mm256_abs_epi8(w);
+#pragma GCC unroll 2
+            for (int t = 0; t < NT; t++) {
+                const __m256i s = _mm256_sign_epi8(bcast4(y[t] + (size_t)i * AB + 2 + 4 * (J + j)), w);
+                const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), ones);
+                acc[t][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), dd[t], acc[t][j]);
+            }
         }
     }
-    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(acc[0], acc[4]), _mm256_add_ps(acc[2], acc[6])),
-                         _mm256_add_ps(_mm256_add_ps(acc[1], acc[5]), _mm256_add_ps(acc[3], acc[7])));
+}
+
+/* The 8 rows of a half panel against NT tokens: hsum_ps's order over each output's 8 lanes,
+ * ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). */
+TGT INLINE void rows8(const int NT, const uint8_t *panel, int64_t nb, const uint8_t *const *y,
+                      __m256 *res) {
+    __m256 lo[2][4], hi[2][4];
+    lanes4(NT, panel, nb, y, 0, lo);
+    lanes4(NT, panel, nb, y, 4, hi);
+#pragma GCC unroll 2
+    for (int t = 0; t < NT; t++)
+        res[t] = _mm256_add_ps(
+            _mm256_add_ps(_mm256_add_ps(lo[t][0], hi[t][0]), _mm256_add_ps(lo[t][2], hi[t][2])),
+            _mm256_add_ps(_mm256_add_ps(lo[t][1], hi[t][1]), _mm256_add_ps(lo[t][3], hi[t][3])));
 }
 
 TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
@@ -111,10 +132,22 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int h = 0; h * 8 < nw; h++) {
         const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8 * h), lane);
-        for (int c = 0; c < na; c++)
-            _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask,
-                                rows8(panel + (size_t)h * (size_t)nb * PB, nb,
-                                      (const uint8_t *)groups + (size_t)c * row));
+        const uint8_t *half = panel + (size_t)h * (size_t)nb * PB;
+        int c = 0;
+        for (; c + 2 <= na; c += 2) {
+            const uint8_t *y[2] = {(const uint8_t *)groups + (size_t)c * row,
+                                   (const uint8_t *)groups + (size_t)(c + 1) * row};
+            __m256 r[2];
+            rows8(2, half, nb, y, r);
+            _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask, r[0]);
+            _mm256_maskstore_ps(out + (size_t)(c + 1) * os + 8 * h, mask, r[1]);
+        }
+        if (c < na) {
+            const uint8_t *y[1] = {(const uint8_t *)groups + (size_t)c * row};
+            __m256 r[1];
+            rows8(1, half, nb, y, r);
+            _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask, r[0]);
+        }
     }
 }
 
