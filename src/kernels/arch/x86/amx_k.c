@@ -81,23 +81,7 @@ TGT INLINE void unpack_sb(const int T, const uint8_t *b, uint8_t *q, int32_t *sc
         for (int k = 0; k < 16; k++) sc[k] = (int8_t)b[192 + k];
         dd[0] = h2f(ld16(b + 208));
         dd[1] = 0.0f;
-        const __m256i low4 = _mm256_set1_epi8(0x0F), hi2 = _mm256_set1_epi8(0x30);
-        for (int h = 0; h < 2; h++) {       /* element 128h + 32s + l */
-            const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
-            const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b + 64 * h + 32));
-            const __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h));
-            for (int s = 0; s < 4; s++) {
-                const __m256i l = (s & 1) ? ql1 : ql0;
-                const __m256i low = _mm256_and_si256(s >> 1 ? _mm256_srli_epi16(l, 4) : l, low4);
-                const __m256i hb = s == 0   ? _mm256_slli_epi16(qh, 4)
-                                   : s == 1 ? _mm256_slli_epi16(qh, 2)
-                                   : s == 2 ? qh
-                                            : _mm256_srli_epi16(qh, 2);
-                const __m256i v = _mm256_or_si256(low, _mm256_and_si256(hb, hi2));
-                _mm256_storeu_si256((__m256i *)(q + 128 * h + 32 * s),
-                                    _mm256_sub_epi8(v, _mm256_set1_epi8(32)));
-            }
-        }
+        q6k_quants(b, q, 32);
         return;
     }
     dd[0] = h2f(ld16(b));
@@ -109,12 +93,7 @@ TGT INLINE void unpack_sb(const int T, const uint8_t *b, uint8_t *q, int32_t *sc
     }
     for (int j = 0; j < 4; j++)
         mp[j] = (int32_t)((uint32_t)mn[2 * j] | ((uint32_t)mn[2 * j + 1] << 16));
-    for (int c = 0; c < 4; c++) {
-        const __m256i x = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c));
-        _mm256_storeu_si256((__m256i *)(q + 64 * c), _mm256_and_si256(x, _mm256_set1_epi8(0x0F)));
-        _mm256_storeu_si256((__m256i *)(q + 64 * c + 32),
-                            _mm256_and_si256(_mm256_srli_epi16(x, 4), _mm256_set1_epi8(0x0F)));
-    }
+    q4k_quants(b, q);
 }
 
 /* Tile numbers are immediates: C tiles 0-3, A tiles 4-5, B tiles 6-7. */

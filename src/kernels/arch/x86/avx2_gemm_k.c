@@ -62,14 +62,8 @@ static inline uint32_t pair16(int lo, int hi) {
 TGT static void unpack_row(const int T, const uint8_t *b, int m, uint8_t *q, uint8_t *P) {
     uint32_t *pc = (uint32_t *)(P + PQ);
     float *pd = (float *)(P + PQ + PC);
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
     if (T == K4) {
-        for (int p = 0; p < 4; p++) {       /* elements 64p + l (low), 64p + 32 + l (high) */
-            const __m256i x = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * p));
-            _mm256_storeu_si256((__m256i *)(q + 64 * p), _mm256_and_si256(x, low4));
-            _mm256_storeu_si256((__m256i *)(q + 64 * p + 32),
-                                _mm256_and_si256(_mm256_srli_epi16(x, 4), low4));
-        }
+        q4k_quants(b, q);
         for (int j = 0; j < 8; j++) {
             uint8_t s, mn;
             l4a_k_get_scale_min(b + 4, j, &s, &mn);
@@ -79,22 +73,7 @@ TGT static void unpack_row(const int T, const uint8_t *b, int m, uint8_t *q, uin
         pd[m] = h2f(ld16(b));
         pd[16 + m] = h2f(ld16(b + 2));
     } else {
-        const __m256i hi2 = _mm256_set1_epi8(0x30);
-        for (int h = 0; h < 2; h++) {       /* element 128h + 32s + l */
-            const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
-            const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b + 64 * h + 32));
-            const __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h));
-            for (int s = 0; s < 4; s++) {
-                const __m256i l = (s & 1) ? ql1 : ql0;
-                const __m256i low = _mm256_and_si256(s >> 1 ? _mm256_srli_epi16(l, 4) : l, low4);
-                const __m256i hb = s == 0   ? _mm256_slli_epi16(qh, 4)
-                                   : s == 1 ? _mm256_slli_epi16(qh, 2)
-                                   : s == 2 ? qh
-                                            : _mm256_srli_epi16(qh, 2);
-                _mm256_storeu_si256((__m256i *)(q + 128 * h + 32 * s),
-                                    _mm256_or_si256(low, _mm256_and_si256(hb, hi2)));
-            }
-        }
+        q6k_quants(b, q, 0);
         const int8_t *sc = (const int8_t *)(b + 192);
         for (int k = 0; k < 16; k++) pc[16 * k + m] = pair16(sc[k], sc[k]);
         for (int j = 0; j < 8; j++) pc[256 + 16 * j + m] = pair16(sc[2 * j], sc[2 * j + 1]);

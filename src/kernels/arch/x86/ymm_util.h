@@ -144,4 +144,38 @@ TGT INLINE void prefetch_next_tile(const uint8_t *w, size_t ws, size_t row_bytes
         for (size_t o = 0; o < row_bytes; o += 64) _mm_prefetch((const char *)(w + (size_t)m * ws + o), _MM_HINT_T1);
 }
 
+/* A Q4_K super-block's 256 quants (its qs at b + 16; layout in src/quant/q4_k.c) as bytes
+ * 0..15 in element order (the gemm panels of amx_k.c and avx2_gemm_k.c). */
+TGT INLINE void q4k_quants(const uint8_t *b, uint8_t *q) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int p = 0; p < 4; p++) {       /* elements 64p + l (low nibbles), 64p + 32 + l (high) */
+        const __m256i x = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * p));
+        _mm256_storeu_si256((__m256i *)(q + 64 * p), _mm256_and_si256(x, low4));
+        _mm256_storeu_si256((__m256i *)(q + 64 * p + 32),
+                            _mm256_and_si256(_mm256_srli_epi16(x, 4), low4));
+    }
+}
+
+/* A Q6_K super-block's 256 quants (layout in src/quant/q6_k.c) as bytes u - bias in element
+ * order, u in 0..63 (amx_k.c: bias 32, the signed value; avx2_gemm_k.c: 0). */
+TGT INLINE void q6k_quants(const uint8_t *b, uint8_t *q, int bias) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F), hi2 = _mm256_set1_epi8(0x30);
+    const __m256i bv = _mm256_set1_epi8((char)bias);
+    for (int h = 0; h < 2; h++) {       /* element 128h + 32s + l */
+        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
+        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h));
+        for (int s = 0; s < 4; s++) {
+            const __m256i l = (s & 1) ? ql1 : ql0;
+            const __m256i low = _mm256_and_si256(s >> 1 ? _mm256_srli_epi16(l, 4) : l, low4);
+            const __m256i hb = s == 0   ? _mm256_slli_epi16(qh, 4)
+                               : s == 1 ? _mm256_slli_epi16(qh, 2)
+                               : s == 2 ? qh
+                                        : _mm256_srli_epi16(qh, 2);
+            const __m256i v = _mm256_or_si256(low, _mm256_and_si256(hb, hi2));
+            _mm256_storeu_si256((__m256i *)(q + 128 * h + 32 * s), _mm256_sub_epi8(v, bv));
+        }
+    }
+}
+
 #endif
