@@ -227,15 +227,8 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
     }
 }
 
-TGT static void gemm_q4_k(int64_t n, const void *w, size_t ws, int nw, const void *groups,
-                          int na, float *out, size_t os, void *scratch) {
-    gemm(K4, n, w, ws, nw, groups, na, out, os, scratch);
-}
-
-TGT static void gemm_q6_k(int64_t n, const void *w, size_t ws, int nw, const void *groups,
-                          int na, float *out, size_t os, void *scratch) {
-    gemm(K6, n, w, ws, nw, groups, na, out, os, scratch);
-}
+DEFINE_GEMM(q4_k, K4)
+DEFINE_GEMM(q6_k, K6)
 
 void l4a_vecdot_fill_avx2_gemm_k(l4a_vecdot *t) {
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q4_K], gemm_q4_k, pack, group_bytes, gemm_scratch);

@@ -151,15 +151,8 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
     }
 }
 
-TGT static void gemm_q4_0(int64_t n, const void *w, size_t ws, int nw, const void *groups,
-                          int na, float *out, size_t os, void *scratch) {
-    gemm(T40, n, w, ws, nw, groups, na, out, os, scratch);
-}
-
-TGT static void gemm_q8_0(int64_t n, const void *w, size_t ws, int nw, const void *groups,
-                          int na, float *out, size_t os, void *scratch) {
-    gemm(T80, n, w, ws, nw, groups, na, out, os, scratch);
-}
+DEFINE_GEMM(q4_0, T40)
+DEFINE_GEMM(q8_0, T80)
 
 void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t) {
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q4_0], gemm_q4_0, pack, group_bytes, gemm_scratch);

@@ -178,4 +178,13 @@ TGT INLINE void q6k_quants(const uint8_t *b, uint8_t *q, int bias) {
     }
 }
 
+/* The gemm entry gemm_<name> of a kernel file whose generic TGT INLINE gemm(T, ...) takes
+ * the type as its first argument (amx_k.c, avx2_gemm_q.c, avx2_gemm_k.c). */
+#define DEFINE_GEMM(name, T)                                                                   \
+    TGT static void gemm_##name(int64_t n, const void *w, size_t ws, int nw,                   \
+                                const void *groups, int na, float *out, size_t os,             \
+                                void *scratch) {                                               \
+        gemm(T, n, w, ws, nw, groups, na, out, os, scratch);                                   \
+    }
+
 #endif
