@@ -6,6 +6,8 @@
  *   4x1      tiles of 4 weight rows x 1 activation row (decode, activation loaded once)
  *   4x4      tiles of 4 x 4 (prompt processing: 4 tokens per weight load)
  *   4x8      tiles of 4 x 8 (the matmul's prompt tile: 8 tokens per weight load)
+ *   gemm     the large-batch kernel where the level has one (vecdot.h: AMX, AVX2): tiles of
+ *            16 weight rows x 64 tokens, the rows unpacked once per call as in a prompt
  * and prints GB/s of weight bytes read (and GFLOP/s, 2 flops per weight and activation row),
  * next to the plain read speed of the same buffer (a sum of its 64-bit words): decode is
  * memory-bound when the kernel is faster than memory delivers the weights.
@@ -123,13 +125,22 @@ typedef struct bench_ctx {
     int64_t C, R;           /* row length, rows */
     size_t rb, ab;          /* bytes per weight row, per activation row */
     const uint8_t *w, *a;   /* R weight rows, 8 activation rows */
-    float *out;             /* (8, R) */
+    const uint8_t *groups;  /* GEMM_NA tokens packed for v->gemm */
+    void *scratch;          /* v->gemm's per-thread scratch */
+    float *out;             /* (GEMM_NA, R) */
 } bench_ctx;
+
+enum { GEMM_NA = 64 };      /* tokens per gemm call: a prompt's token block */
 
 static float g_fsink;
 
 static void run_dot(const bench_ctx *b) {
     for (int64_t r = 0; r < b->R; r++) b->out[r] = b->v->dot(b->C, b->w + (size_t)r * b->rb, b->a);
+}
+static void run_gemm(const bench_ctx *b) {
+    for (int64_t r = 0; r < b->R; r += 16)
+        b->v->gemm(b->C, b->w + (size_t)r * b->rb, b->rb, b->R - r < 16 ? (int)(b->R - r) : 16,
+                   b->groups, GEMM_NA, b->out + r, (size_t)b->R, b->scratch);
 }
 static void run_tile(const bench_ctx *b, int na) {
     for (int64_t r = 0; r + 4 <= b->R; r += 4)
@@ -146,6 +157,7 @@ static double time_it(const bench_ctx *b, int mode, double secs) {
         double t;
         do {
             if (mode == 0) run_dot(b);
+            else if (mode < 0) run_gemm(b);
             else run_tile(b, mode);
             g_fsink += b->out[0];
             iters++;
@@ -202,8 +214,8 @@ int main(int argc, char **argv) {
     }
     printf("bench_kernels: 1 thread, %zu KiB of weights per matrix, rows of %lld, isa %s\n",
            kib, (long long)C, l4a_vecdot_isa());
-    printf("%-5s %-10s %9s %9s %9s %9s %9s %9s  %s\n", "type", "isa", "dot GB/s", "4x1 GB/s",
-           "4x4 GB/s", "dot GF/s", "4x4 GF/s", "4x8 GF/s", "read GB/s");
+    printf("%-5s %-10s %9s %9s %9s %9s %9s %9s %9s  %s\n", "type", "isa", "dot GB/s",
+           "4x1 GB/s", "4x4 GB/s", "dot GF/s", "4x4 GF/s", "4x8 GF/s", "gemm GF/s", "read GB/s");
     float *x = malloc(sizeof(float) * (size_t)C * 8), *af = malloc(sizeof(float) * (size_t)C * 8);
     float *wf = malloc(sizeof(float) * (size_t)C);
     for (int64_t i = 0; i < 8 * C; i++) x[i] = frand();
@@ -219,13 +231,14 @@ int main(int argc, char **argv) {
         b.R = (int64_t)(kib * 1024 / b.rb);
         b.R -= b.R % 4;
         if (b.R < 4) b.R = 4;
-        uint8_t *w = malloc(b.rb * (size_t)b.R), *a = malloc(b.ab * 8);
-        b.out = malloc(sizeof(float) * (size_t)b.R * 8);
+        uint8_t *w = malloc(b.rb * (size_t)b.R), *a = malloc(b.ab * GEMM_NA);
+        b.out = malloc(sizeof(float) * (size_t)b.R * GEMM_NA);
         fill_weights(bt, w, b.rb * (size_t)b.R, C * b.R);
         for (int c = 0; c < 8; c++) {
             ref->quantize_act(x + c * C, a + c * b.ab, C);
             l4a_type_traits_of(ref->act_type)->to_float(a + c * b.ab, af + c * C, C);
         }
+        for (int c = 8; c < GEMM_NA; c++) memcpy(a + c * b.ab, a + (c % 8) * b.ab, b.ab);
         b.w = w;
         b.a = a;
         const double rd = read_gbs(w, b.rb * (size_t)b.R, secs);
@@ -235,19 +248,36 @@ int main(int argc, char **argv) {
                        strcmp(v->isa, "avx512bf16") != 0))
                 continue;                           /* a lower level's kernel: shown there */
             b.v = v;
+            uint8_t *groups = NULL;
+            b.scratch = NULL;
+            if (v->gemm) {
+                const size_t gb = v->gemm_group_bytes(C);
+                groups = malloc(gb * (GEMM_NA / L4A_GEMM_GROUP));
+                b.scratch = malloc(v->gemm_scratch_bytes(C));
+                for (int g = 0; g < GEMM_NA / L4A_GEMM_GROUP; g++)
+                    v->gemm_pack(C, a + (size_t)g * L4A_GEMM_GROUP * b.ab, b.ab, L4A_GEMM_GROUP,
+                                 groups + gb * (size_t)g);
+            }
+            b.groups = groups;
             const int bad = validate(&b, ref, af, wf);
             if (bad) {
                 printf("%-5s %-10s VALIDATION FAILED (%d values off)\n", bt->name, v->isa, bad);
                 failures++;
+                free(groups);
+                free(b.scratch);
                 continue;
             }
             const double bytes = (double)b.rb * (double)b.R, flops = 2.0 * (double)C * (double)b.R;
             const double t1 = time_it(&b, 0, secs), t41 = time_it(&b, 1, secs),
                          t44 = time_it(&b, 4, secs), t48 = time_it(&b, 8, secs);
-            printf("%-5s %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f  %.2f\n", bt->name, v->isa,
-                   bytes / t1 * 1e-9, bytes / t41 * 1e-9, bytes / t44 * 1e-9, flops / t1 * 1e-9,
-                   4 * flops / t44 * 1e-9, 8 * flops / t48 * 1e-9, rd);
+            const double tg = v->gemm ? time_it(&b, -1, secs) : 0;
+            printf("%-5s %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f  %.2f\n", bt->name,
+                   v->isa, bytes / t1 * 1e-9, bytes / t41 * 1e-9, bytes / t44 * 1e-9,
+                   flops / t1 * 1e-9, 4 * flops / t44 * 1e-9, 8 * flops / t48 * 1e-9,
+                   tg > 0 ? GEMM_NA * flops / tg * 1e-9 : 0.0, rd);
             fflush(stdout);
+            free(groups);
+            free(b.scratch);
         }
         free(w);
         free(a);
