@@ -111,11 +111,6 @@ TGT static void unpack_panel(const int T, int64_t nsb, const uint8_t *w, size_t 
     }
 }
 
-TGT INLINE __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
-
-/* The 4 activations at p broadcast to every lane */
-TGT INLINE __m256i bcast4(const uint8_t *p) { return _mm256_set1_epi32((int)ld32(p)); }
-
 /* Accumulates rows 8h..8h+7 (h < NH) of super-block P's sub-block sums against the Q8_K
  * block y: is[h] += sum_j s_j (sum of its 32 products), ms[h] = the mins' or offset's sum. */
 TGT INLINE void sb_sums(const int T, const int NH, const uint8_t *P, const uint8_t *y,

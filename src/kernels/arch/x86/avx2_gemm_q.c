@@ -48,11 +48,6 @@ static void pack(int64_t n, const void *a, size_t as, int na, void *group) {
 
 static size_t gemm_scratch(int64_t n) { return 2 * (size_t)(n / 32) * PB + 64; }
 
-TGT INLINE __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
-
-/* The 4 activations at p broadcast to every lane */
-TGT INLINE __m256i bcast4(const uint8_t *p) { return _mm256_set1_epi32((int)ld32(p)); }
-
 /* Rows m0..m0+7 (those below nw; the rest zeros) of every block into the half panel P:
  * each block's 8 rows as bytes w, transposed to 8 registers of 4-byte groups. */
 TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws, int m0,

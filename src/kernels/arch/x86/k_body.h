@@ -52,8 +52,6 @@ TGT INLINE __m256i scales16_pair(__m256i s16, int k) {
     return _mm256_shuffle_epi8(half, ctrl);
 }
 
-TGT INLINE __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
-
 /* Q8_K block i of activation row c */
 #define YB(c) ((const l4a_block_q8_k *)(a + (size_t)(c) * as) + i)
 

@@ -49,6 +49,13 @@ TGT INLINE float ldf(const void *p) {
     return v;
 }
 
+/* 32 bytes at p, unaligned. */
+TGT INLINE __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+/* The 4 bytes at p broadcast to every 32-bit lane (the gemm kernels: a token's 4 activations
+ * against 8 weight rows side by side). */
+TGT INLINE __m256i bcast4(const uint8_t *p) { return _mm256_set1_epi32((int)ld32(p)); }
+
 /* Sum of the 8 floats of v: (v0+v4 + v2+v6) + (v1+v5 + v3+v7). */
 TGT INLINE float hsum_ps(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
