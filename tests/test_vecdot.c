@@ -110,8 +110,11 @@ static uint16_t rand_scale(int allow_negative) {
     return l4a_f32_to_f16(v);
 }
 
-/* One weight row of n elements: quantized from random floats (mode 0) or random bytes with
- * sane scales (mode 1). */
+/* One weight row of n elements: quantized from random floats (mode 0), or random bytes
+ * (mode 1), all bytes 0xFF (mode 2) or all 0x00 (mode 3), each with sane scales. Modes 2 and
+ * 3 give every quant its largest or smallest value (and the K types' sub-block scales too):
+ * with activations all 127 (row_case_init) they reach the integer bounds the SIMD kernels
+ * rely on (int16 sums that must not overflow or saturate). */
 static void make_weights(const wtype *wt, int64_t n, int mode, void *row, float *tmp) {
     const l4a_type_traits *tr = l4a_type_traits_of(wt->type);
     const size_t rb = row_bytes(wt->type, n);
@@ -121,7 +124,7 @@ static void make_weights(const wtype *wt, int64_t n, int mode, void *row, float 
         return;
     }
     uint8_t *p = row;
-    for (size_t i = 0; i < rb; i++) p[i] = (uint8_t)rnext();
+    for (size_t i = 0; i < rb; i++) p[i] = mode == 1 ? (uint8_t)rnext() : mode == 2 ? 0xFF : 0;
     for (size_t b = 0; b < rb / tr->type_size; b++) {
         uint8_t *blk = p + b * tr->type_size;
         for (int k = 0; k < 2; k++)
@@ -234,7 +237,10 @@ static void row_case_init(row_case *c, const wtype *wt, const l4a_vecdot *ref, i
     c->err = malloc(sizeof(double) * (size_t)n);
     float *tmp = malloc(sizeof(float) * (size_t)n);
     make_weights(wt, n, mode, c->w, tmp);
-    fill_act(c->x, n);
+    if (mode >= 2)      /* quantized to 127 everywhere */
+        for (int64_t i = 0; i < n; i++) c->x[i] = 1.0f;
+    else
+        fill_act(c->x, n);
     ref->quantize_act(c->x, c->act, n);
     weight_magnitudes(wt, n, c->w, c->wf, c->mag, tmp);
     l4a_type_traits_of(ref->act_type)->to_float(c->act, c->af, n);
@@ -270,8 +276,8 @@ static void test_rows(const wtype *wt) {
     CHECK_MSG(ref != NULL, "no reference dot for %s", type_name(wt->type));
     if (!ref) return;
     static const int64_t blocks[] = {1, 2, 3, 7, 33};
-    for (int mode = 0; mode < 2; mode++) {
-        if (mode == 1 && is_float_type(wt->type)) continue;
+    for (int mode = 0; mode < 4; mode++) {
+        if (mode >= 1 && is_float_type(wt->type)) continue;
         for (size_t k = 0; k < sizeof blocks / sizeof blocks[0]; k++) {
             int64_t n = blocks[k] * (ref->block == 1 ? 32 : ref->block);
             if (ref->block == 1) n += blocks[k] % 7;        /* odd lengths for the float types */
@@ -306,8 +312,8 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
     const int64_t n = nblocks * (ref->block == 1 ? 33 : ref->block);
     enum { R = L4A_VECDOT_TILE, RA = L4A_VECDOT_TILE_NA };
     row_case rows[R], acts[RA];
-    for (int r = 0; r < R; r++) row_case_init(&rows[r], wt, ref, n, r & 1);
-    for (int c = 0; c < RA; c++) row_case_init(&acts[c], wt, ref, n, 0);
+    for (int r = 0; r < R; r++) row_case_init(&rows[r], wt, ref, n, r % 4);
+    for (int c = 0; c < RA; c++) row_case_init(&acts[c], wt, ref, n, c & 1 ? 2 : 0);
     /* strides that are not the row size (multiples of 4: F32 and Q8_K fields stay aligned) */
     const size_t ws = rows[0].wbytes + 4, as = acts[0].abytes + 12, os = R + 3;
     uint8_t *W = calloc(R, ws), *A = calloc(RA, as);
@@ -380,8 +386,8 @@ static void test_gemm(const wtype *wt, int64_t nblocks) {
         const l4a_vecdot *v = l4a_vecdot_get_isa(wt->type, (l4a_isa)isa);
         if (!v || !v->gemm) continue;
         row_case rows[R], acts[NA];
-        for (int r = 0; r < R; r++) row_case_init(&rows[r], wt, ref, n, r & 1);
-        for (int c = 0; c < NA; c++) row_case_init(&acts[c], wt, ref, n, 0);
+        for (int r = 0; r < R; r++) row_case_init(&rows[r], wt, ref, n, r % 4);
+        for (int c = 0; c < NA; c++) row_case_init(&acts[c], wt, ref, n, c & 1 ? 2 : 0);
         const size_t ws = rows[0].wbytes + 4, as = acts[0].abytes + 12, os = R + 5; /* as test 4 */
         uint8_t *W = calloc(R, ws), *A = calloc(NA, as);
         for (int r = 0; r < R; r++) memcpy(W + r * ws, rows[r].w, rows[r].wbytes);

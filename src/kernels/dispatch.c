@@ -152,6 +152,7 @@ static void init(void) {
     if (f.avx2) {
         copy_table(L4A_ISA_AVX2, L4A_ISA_REF);
         l4a_vecdot_fill_avx2_q(g_tables[L4A_ISA_AVX2]);
+        l4a_vecdot_fill_avx2_q45(g_tables[L4A_ISA_AVX2]);     /* replaces Q4_0 .. Q5_1 */
         l4a_vecdot_fill_avx2_k(g_tables[L4A_ISA_AVX2]);
         l4a_vecdot_fill_avx2_f(g_tables[L4A_ISA_AVX2]);
         l4a_vecdot_fill_avx2_gemm_q(g_tables[L4A_ISA_AVX2]);
@@ -161,6 +162,7 @@ static void init(void) {
     if (f.avxvnni) {
         copy_table(L4A_ISA_AVXVNNI, L4A_ISA_AVX2);
         l4a_vecdot_fill_avxvnni_q(g_tables[L4A_ISA_AVXVNNI]);
+        l4a_vecdot_fill_avx2_q45(g_tables[L4A_ISA_AVXVNNI]);  /* the order of avx2's Q4_0 gemm */
         l4a_vecdot_fill_avxvnni_k(g_tables[L4A_ISA_AVXVNNI]);
         g_avail[L4A_ISA_AVXVNNI] = 1;
     }

@@ -17,12 +17,14 @@
 #define L4A_ARCH_X86 1
 /* AVX2 + FMA + F16C */
 void l4a_vecdot_fill_avx2_q(l4a_vecdot *t);     /* arch/x86/avx2_q.c: 32-element blocks */
+void l4a_vecdot_fill_avx2_q45(l4a_vecdot *t);    /* arch/x86/avx2_q45.c: Q4_0..Q5_1 by block */
 void l4a_vecdot_fill_avx2_k(l4a_vecdot *t);     /* arch/x86/avx2_k.c: K quants */
 void l4a_vecdot_fill_avx2_f(l4a_vecdot *t);     /* arch/x86/avx2_f.c: floats, quantizers */
-/* prompts (gemm entries) in the orders of avx2_q.c / k_body.h: Q4_0, Q8_0 and Q4_K, Q6_K */
+/* prompts (gemm entries) in the orders of avx2_q45.c, avx2_q.c / k_body.h: Q4_0, Q8_0 and
+ * Q4_K, Q6_K */
 void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t);    /* arch/x86/avx2_gemm_q.c */
 void l4a_vecdot_fill_avx2_gemm_k(l4a_vecdot *t);    /* arch/x86/avx2_gemm_k.c */
-/* AVX-VNNI (256-bit, VEX) on top of AVX2 */
+/* AVX-VNNI (256-bit, VEX) on top of AVX2 (Q4_0..Q5_1 keep avx2_q45.c's kernels) */
 void l4a_vecdot_fill_avxvnni_q(l4a_vecdot *t);
 void l4a_vecdot_fill_avxvnni_k(l4a_vecdot *t);
 /* AVX-512 F/BW/VL/DQ/VNNI; bf16: whether AVX512_BF16 may be used */

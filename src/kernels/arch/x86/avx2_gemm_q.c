@@ -3,17 +3,21 @@
  * activations on AVX2, one 32-bit lane per weight row.
  *
  * A gemm call first unpacks its (up to) 16 weight rows into a panel in the thread's scratch,
- * interleaved by 4 bytes: register j of a block holds quants 4j..4j+3 of 8 rows, as signed
- * values w (Q4_0: q - 8). Against a token's 4 activations a broadcast to every
- * lane, vpmaddubsw(|w|, sign(a, w)) then vpmaddwd give the 8 rows' sums of those 4 products at
- * once, with no shuffles, and the unpacking is paid once per call instead of once per token.
+ * interleaved by 4 bytes: register j of a block holds quants 4j..4j+3 of 8 rows. Against a
+ * token's 4 activations broadcast to every lane, vpmaddubsw gives the 8 rows' pair sums of
+ * those 4 products at once, with no shuffles, and the unpacking is paid once per call
+ * instead of once per token. Each type follows the order of its level's dot, so the results
+ * are the dot's, bit for bit (tests/test_vecdot.c, test_gemm, checks it):
  *
- * q_body.h's kernels (the avx2 and avxvnni levels' dot and tile) keep 8 float lanes per
- * output: lane j adds fma((float) sum of products 4j..4j+3, d_w d_a) block by block, and the
- * 8 lanes are summed at the end as hsum_ps does, ((l0 + l4) + (l2 + l6)) + ((l1 + l5) +
- * (l3 + l7)). Here lane j of an output is accumulator j's lane for that row, with the same
- * integers and the same float steps: the results are theirs, bit for bit (tests/test_vecdot.c,
- * test_gemm, checks it).
+ *  - Q4_0 (avx2_q45.c's order: one FMA of the block's exact total per block): the panel holds
+ *    the unsigned nibbles q; the 8 registers' vpmaddubsw sums add up in int16 (16 products of
+ *    q <= 15 and |a| <= 127: at most 30480), one vpmaddwd makes the rows' totals of q a, and
+ *    8 sum a (from the group) is subtracted before the conversion and the FMA.
+ *  - Q8_0 (q_body.h's order: 8 float lanes per output, lane j adding fma((float) sum of
+ *    products 4j..4j+3, d_w d_a) block by block, summed at the end as hsum_ps does,
+ *    ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))): the panel holds the signed w, and
+ *    lane j of an output is accumulator j's lane for that row, through vpmaddubsw(|w|,
+ *    sign(a, w)) and vpmaddwd: the same integers and the same float steps.
  *
  * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c).
  */
@@ -27,29 +31,45 @@
 
 #include <string.h>
 
-enum { T40, T80 };
-#define WB(T) ((T) == T40 ? 18 : 34)    /* bytes of a Q4_0, Q8_0 block */
+enum { T40, T50, T80 };
+#define WB(T) ((T) == T40 ? 18 : (T) == T50 ? 22 : 34)  /* bytes of a weight block */
+#define KOFF(T) ((T) == T40 ? 8 : 16)                    /* Q4_0, Q5_0: the quants' offset */
 #define AB 34                           /* bytes of a Q8_0 activation block */
 
 /* The panel: rows 0-7, then rows 8-15 (each half read alone stays in L1 for short rows);
- * per block, w as 8 registers of [8 rows][4 bytes], then the 8 rows' d_w as floats. Rows
- * past nw are zeros. */
+ * per block, the quants as 8 registers of [8 rows][4 bytes], then the 8 rows' d_w as floats.
+ * Rows past nw are zeros. */
 #define PD 256
 #define PB (256 + 32)        /* a multiple of 32: aligned stores */
 
-/* A group: the tokens' Q8_0 rows as they are (the kernel broadcasts from them). */
-static size_t group_bytes(int64_t n) { return (size_t)L4A_GEMM_GROUP * (size_t)(n / 32) * AB; }
+/* A group: per token and block, GB bytes: d_a as a float, the sum of the 32 quants as an
+ * int32 (for the offsets of Q4_0 and Q5_0), then the 32 quants. */
+#define GB 40
+static size_t group_bytes(int64_t n) { return (size_t)L4A_GEMM_GROUP * (size_t)(n / 32) * GB; }
 
-static void pack(int64_t n, const void *a, size_t as, int na, void *group) {
-    const size_t row = (size_t)(n / 32) * AB;
-    for (int t = 0; t < na; t++) memcpy((uint8_t *)group + (size_t)t * row,
-                                        (const uint8_t *)a + (size_t)t * as, row);
+TGT static void pack(int64_t n, const void *a, size_t as, int na, void *group) {
+    const int64_t nb = n / 32;
+    for (int t = 0; t < na; t++) {
+        const uint8_t *x = (const uint8_t *)a + (size_t)t * as;
+        uint8_t *g = (uint8_t *)group + (size_t)t * (size_t)nb * GB;
+        for (int64_t i = 0; i < nb; i++, x += AB, g += GB) {
+            const __m256i q = load32(x + 2);
+            const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), q),
+                                                _mm256_set1_epi16(1));
+            const float d = h2f(ld16(x));
+            const int32_t k = hsum_epi32(s);
+            memcpy(g, &d, 4);
+            memcpy(g + 4, &k, 4);
+            _mm256_storeu_si256((__m256i *)(g + 8), q);
+        }
+    }
 }
 
 static size_t gemm_scratch(int64_t n) { return 2 * (size_t)(n / 32) * PB + 64; }
 
 /* Rows m0..m0+7 (those below nw; the rest zeros) of every block into the half panel P:
- * each block's 8 rows as bytes w, transposed to 8 registers of 4-byte groups. */
+ * each block's 8 rows as bytes (Q4_0, Q5_0: the unsigned q, Q8_0: w), transposed to 8
+ * registers of 4-byte groups. */
 TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws, int m0,
                             int nw, uint8_t *P) {
     for (int64_t i = 0; i < nb; i++, P += PB) {
@@ -63,8 +83,12 @@ TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws
                 continue;
             }
             const uint8_t *b = w + (size_t)(m0 + m) * ws + (size_t)i * WB(T);
-            r[m] = T == T40 ? _mm256_sub_epi8(nibbles_lo_hi(b + 2), _mm256_set1_epi8(8))
-                            : load32(b + 2);
+            if (T == T40) r[m] = nibbles_lo_hi(b + 2);
+            else if (T == T50)
+                r[m] = _mm256_or_si256(nibbles_lo_hi(b + 6),
+                                       _mm256_and_si256(bits_to_bytes(ld32(b + 2)),
+                                                        _mm256_set1_epi8(0x10)));
+            else r[m] = load32(b + 2);
             d[m] = h2f(ld16(b));
         }
         transpose8x32(r);
@@ -73,7 +97,96 @@ TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws
     }
 }
 
-/* Lanes J..J+3 (of the 8 per output) of the 8 rows of a half panel against NT tokens (Q8_0
+/* ---- Q4_0, Q5_0 */
+
+/* NH half panels (8 rows each, hs bytes apart) against NT tokens (group rows y[t]) over nb
+ * blocks, in avx2_q45.c's order: acc[h][t]. Q5_0's q <= 31 allows 8 products per int16 lane
+ * (8 * 31 * 127 = 31496), so its 8 registers go to int32 in two halves. */
+TGT INLINE void qb_pass(const int T, const int NH, const int NT, const uint8_t *panel,
+                        size_t hs, int64_t nb, const uint8_t *const *y, __m256 acc[2][4]) {
+    const __m256i ones = _mm256_set1_epi16(1);
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; h++)
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; t++) acc[h][t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; i++) {
+        const uint8_t *P = panel + (size_t)i * PB;
+        const size_t g = (size_t)i * GB;
+        __m256i s[2][4], s32[2][4];
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) {
+            __m256i av[4];
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; t++) av[t] = bcast4(y[t] + g + 8 + 4 * j);
+#pragma GCC unroll 2
+            for (int h = 0; h < NH; h++) {
+                const __m256i wv = _mm256_load_si256((const __m256i *)(P + h * hs + 32 * j));
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; t++) {
+                    const __m256i p = _mm256_maddubs_epi16(wv, av[t]);
+                    s[h][t] = (T == T50 ? j % 4 : j) ? _mm256_add_epi16(s[h][t], p) : p;
+                    if (T == T50 && j == 3) s32[h][t] = _mm256_madd_epi16(s[h][t], ones);
+                }
+            }
+        }
+#pragma GCC unroll 2
+        for (int h = 0; h < NH; h++) {
+            const __m256 dw = _mm256_load_ps((const float *)(P + h * hs + PD));
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; t++) {
+                __m256i is = _mm256_madd_epi16(s[h][t], ones);
+                if (T == T50) is = _mm256_add_epi32(is, s32[h][t]);
+                is = _mm256_sub_epi32(is, _mm256_set1_epi32(KOFF(T) * (int)ld32(y[t] + g + 4)));
+                acc[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is),
+                                            _mm256_mul_ps(dw, _mm256_set1_ps(ldf(y[t] + g))),
+                                            acc[h][t]);
+            }
+        }
+    }
+}
+
+/* Tokens c.. (NT of them) against the NH half panels: the outputs, rows masked to nw. */
+TGT INLINE void qb_tokens(const int T, const int NH, const int NT, const uint8_t *panel,
+                          size_t hs, int64_t nb, const uint8_t *groups, int c, int nw,
+                          float *out, size_t os) {
+    const size_t row = (size_t)nb * GB;
+    const uint8_t *y[4];
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; t++) y[t] = groups + (size_t)(c + t) * row;
+    __m256 acc[2][4];
+    qb_pass(T, NH, NT, panel, hs, nb, y, acc);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; h++) {
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8 * h), lane);
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; t++)
+            _mm256_maskstore_ps(out + (size_t)(c + t) * os + 8 * h, mask, acc[h][t]);
+    }
+}
+
+/* Up to 16 rows: both halves for 2 tokens at a time (each panel register serves 2 tokens,
+ * each broadcast 2 halves); up to 8 rows: one half for 4 tokens at a time. */
+TGT INLINE void qb_all(const int T, const uint8_t *panel, size_t hs, int64_t nb,
+                       const uint8_t *groups, int na, int nw, float *out, size_t os) {
+    int c = 0;
+    if (nw > 8) {
+        for (; c + 2 <= na; c += 2) qb_tokens(T, 2, 2, panel, hs, nb, groups, c, nw, out, os);
+        if (c < na) qb_tokens(T, 2, 1, panel, hs, nb, groups, c, nw, out, os);
+        return;
+    }
+    for (; c + 4 <= na; c += 4) qb_tokens(T, 1, 4, panel, hs, nb, groups, c, nw, out, os);
+    switch (na - c) {
+    case 3: qb_tokens(T, 1, 3, panel, hs, nb, groups, c, nw, out, os); break;
+    case 2: qb_tokens(T, 1, 2, panel, hs, nb, groups, c, nw, out, os); break;
+    case 1: qb_tokens(T, 1, 1, panel, hs, nb, groups, c, nw, out, os); break;
+    default: break;
+    }
+}
+
+/* ---- Q8_0 */
+
+/* Lanes J..J+3 (of the 8 per output) of the 8 rows of a half panel against NT tokens (group
  * rows y[t]) over nb blocks: acc[t][j] for j < 4. */
 TGT INLINE void lanes4(const int NT, const uint8_t *panel, int64_t nb, const uint8_t *const *y,
                        int J, __m256 acc[2][4]) {
@@ -88,13 +201,14 @@ TGT INLINE void lanes4(const int NT, const uint8_t *panel, int64_t nb, const uin
         __m256 dd[2];
 #pragma GCC unroll 2
         for (int t = 0; t < NT; t++)
-            dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(h2f(ld16(y[t] + (size_t)i * AB))));
+            dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(ldf(y[t] + (size_t)i * GB)));
 #pragma GCC unroll 4
         for (int j = 0; j < 4; j++) {
             const __m256i w = load32(P + 32 * (J + j)), u = _mm256_abs_epi8(w);
 #pragma GCC unroll 2
             for (int t = 0; t < NT; t++) {
-                const __m256i s = _mm256_sign_epi8(bcast4(y[t] + (size_t)i * AB + 2 + 4 * (J + j)), w);
+                const __m256i s =
+                    _mm256_sign_epi8(bcast4(y[t] + (size_t)i * GB + 8 + 4 * (J + j)), w);
                 const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), ones);
                 acc[t][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), dd[t], acc[t][j]);
             }
@@ -116,29 +230,23 @@ TGT INLINE void rows8(const int NT, const uint8_t *panel, int64_t nb, const uint
             _mm256_add_ps(_mm256_add_ps(lo[t][1], hi[t][1]), _mm256_add_ps(lo[t][3], hi[t][3])));
 }
 
-TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
-                     const void *groups, int na, float *out, size_t os, void *scratch) {
-    const int64_t nb = n / 32;
-    uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    for (int h = 0; h * 8 < nw; h++)
-        unpack_half(T, nb, w, ws, 8 * h, nw, panel + (size_t)h * (size_t)nb * PB);
-    prefetch_next_tile((const uint8_t *)w, ws, (size_t)nb * WB(T));
-    const size_t row = (size_t)nb * AB;
+TGT static void q80_all(const uint8_t *panel, size_t hs, int64_t nb, const uint8_t *groups,
+                        int na, int nw, float *out, size_t os) {
+    const size_t row = (size_t)nb * GB;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int h = 0; h * 8 < nw; h++) {
         const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8 * h), lane);
-        const uint8_t *half = panel + (size_t)h * (size_t)nb * PB;
+        const uint8_t *half = panel + (size_t)h * hs;
         int c = 0;
         for (; c + 2 <= na; c += 2) {
-            const uint8_t *y[2] = {(const uint8_t *)groups + (size_t)c * row,
-                                   (const uint8_t *)groups + (size_t)(c + 1) * row};
+            const uint8_t *y[2] = {groups + (size_t)c * row, groups + (size_t)(c + 1) * row};
             __m256 r[2];
             rows8(2, half, nb, y, r);
             _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask, r[0]);
             _mm256_maskstore_ps(out + (size_t)(c + 1) * os + 8 * h, mask, r[1]);
         }
         if (c < na) {
-            const uint8_t *y[1] = {(const uint8_t *)groups + (size_t)c * row};
+            const uint8_t *y[1] = {groups + (size_t)c * row};
             __m256 r[1];
             rows8(1, half, nb, y, r);
             _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask, r[0]);
@@ -146,11 +254,25 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
     }
 }
 
+TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
+                     const void *groups, int na, float *out, size_t os, void *scratch) {
+    const int64_t nb = n / 32;
+    uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    const size_t hs = (size_t)nb * PB;
+    for (int h = 0; h * 8 < nw; h++)
+        unpack_half(T, nb, w, ws, 8 * h, nw, panel + (size_t)h * hs);
+    prefetch_next_tile((const uint8_t *)w, ws, (size_t)nb * WB(T));
+    if (T != T80) qb_all(T, panel, hs, nb, groups, na, nw, out, os);
+    else q80_all(panel, hs, nb, groups, na, nw, out, os);
+}
+
 DEFINE_GEMM(q4_0, T40)
+DEFINE_GEMM(q5_0, T50)
 DEFINE_GEMM(q8_0, T80)
 
 void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t) {
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q4_0], gemm_q4_0, pack, group_bytes, gemm_scratch);
+    l4a_vecdot_set_gemm(&t[L4A_TYPE_Q5_0], gemm_q5_0, pack, group_bytes, gemm_scratch);
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q8_0], gemm_q8_0, pack, group_bytes, gemm_scratch);
 }
 

@@ -1,0 +1,189 @@
+/*
+ * avx2_q45.c - the 4- and 5-bit 32-element block formats on AVX2: Q4_0, Q5_0 weights with
+ * Q8_0 activations, Q4_1, Q5_1 with Q8_1. The dot and tile kernels (decode, small batches),
+ * summed block by block.
+ *
+ * Order of the float operations, for every output (the batch invariance of kernels/matmul.c
+ * rests on it; avx2_gemm_q.c's Q4_0 gemm follows it too):
+ *
+ *     acc = 0, m = 0;  for b = 0 .. nb - 1:
+ *         acc = fma((float) isum_b, d_w,b * d_a,b, acc)
+ *         m = fma(m_w,b, s_a,b, m)                         (Q4_1, Q5_1)
+ *     out = acc (Q4_0, Q5_0), acc + m (Q4_1, Q5_1)
+ *
+ * where isum_b is the block's exact integer sum of (q_w - k) q_a (k = 8 for Q4_0, 16 for
+ * Q5_0, else 0) and d_w,b * d_a,b is exact (two f16 values). q_body.h instead keeps 8 float
+ * lanes per output and converts and scales every 4 products; here a block costs one
+ * conversion and one FMA per output, and 4 weight rows share them:
+ *
+ *  - the 16 nibble bytes of rows r and r + 1 go into one register (row r low, r + 1 high),
+ *    masked into low and high nibbles (Q5: plus the fifth bits): against the activations'
+ *    bytes 0..15 and 16..31, each broadcast to both halves, two vpmaddubsw and one add give
+ *    every row's sums of 4 products in int16 lanes;
+ *  - the offset k is subtracted there: k (a_i + a_j + ...) per lane, from vpmaddubsw of ks;
+ *  - vphaddw, vpmaddwd and vphaddd reduce the 4 rows' 32 lanes to their 4 block totals,
+ *    which are then converted and scaled together.
+ * The int16 sums stay exact: |q_w - k| <= 31 and |q_a| <= 127 (our quantizers), and a lane
+ * holds at most 8 products in int16, 8 * 31 * 127 = 31496 (Q5_1).
+ *
+ * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c). The avxvnni level
+ * takes these entries too: its Q4_0 gemm (copied from avx2) sums in this order.
+ */
+#if defined(__x86_64__) || defined(_M_X64)
+
+#define TGT __attribute__((target("avx2,fma,f16c")))
+#define DOT_MODE 0
+#include "kernels/arch/x86/ymm_util.h"
+#include "kernels/arch/vecdot_arch.h"
+
+#include <stddef.h>
+
+enum { Q40, Q41, Q50, Q51 };
+
+#define HAS_MIN(T) ((T) == Q41 || (T) == Q51)
+#define FIVE(T) ((T) == Q50 || (T) == Q51)
+#define WSIZE(T) ((T) == Q40 ? 18 : (T) == Q41 ? 20 : (T) == Q50 ? 22 : 24)   /* weight block */
+#define WQS(T) ((T) == Q40 ? 2 : (T) == Q41 ? 4 : (T) == Q50 ? 6 : 8)      /* its nibbles */
+#define WQH(T) (HAS_MIN(T) ? 4 : 2)                                       /* its fifth bits */
+#define ASIZE(T) (HAS_MIN(T) ? 36 : 34)     /* activation block (Q8_1, Q8_0) */
+#define AQS(T) (HAS_MIN(T) ? 4 : 2)         /* its quants */
+#define KOFF(T) ((T) == Q40 ? 8 : (T) == Q50 ? 16 : 0)
+
+/* The f16 values at w[r] + off (r = 0..3) as 4 floats. */
+TGT INLINE __m128 f16x4(const uint8_t *const *w, size_t off) {
+    const __m128i h = _mm_setr_epi16((short)ld16(w[0] + off), (short)ld16(w[1] + off),
+                                     (short)ld16(w[2] + off), (short)ld16(w[3] + off), 0, 0, 0,
+                                     0);
+    return _mm_cvtph_ps(h);
+}
+
+/* The unsigned quants of blocks p (low half) and q (high half): *lo = elements 0..15,
+ * *hi = 16..31. */
+TGT INLINE void quants2(const int T, const uint8_t *p, const uint8_t *q, __m256i *lo,
+                        __m256i *hi) {
+    const __m256i x = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p + WQS(T)))),
+        _mm_loadu_si128((const __m128i *)(q + WQS(T))), 1);
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    *lo = _mm256_and_si256(x, m4);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m4);
+    if (FIVE(T)) {      /* bit i of qh: the fifth bit of element i */
+        const __m256i h = _mm256_setr_epi32((int)ld32(p + WQH(T)), 0, 0, 0,
+                                            (int)ld32(q + WQH(T)), 0, 0, 0);
+        /* byte i of a half: qh byte i / 8 (lo) or 2 + i / 8 (hi), then bit i % 8 of it */
+        const __m256i blo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                             0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+        const __m256i bhi = _mm256_add_epi8(blo, _mm256_set1_epi8(2));
+        const __m256i sel = _mm256_set1_epi64x(0x8040201008040201LL);
+        const __m256i bit4 = _mm256_set1_epi8(0x10);
+        const __m256i el = _mm256_and_si256(_mm256_shuffle_epi8(h, blo), sel);
+        const __m256i eh = _mm256_and_si256(_mm256_shuffle_epi8(h, bhi), sel);
+        *lo = _mm256_or_si256(*lo, _mm256_and_si256(_mm256_cmpeq_epi8(el, sel), bit4));
+        *hi = _mm256_or_si256(*hi, _mm256_and_si256(_mm256_cmpeq_epi8(eh, sel), bit4));
+    }
+}
+
+/* The block totals [r0 r1 r2 r3] from the int16 lane sums of rows 0, 1 (v01) and 2, 3 (v23). */
+TGT INLINE __m128i totals4(__m256i v01, __m256i v23) {
+    const __m256i h = _mm256_hadd_epi16(v01, v23);  /* [r0 x4, r2 x4 | r1 x4, r3 x4] */
+    __m256i s = _mm256_madd_epi16(h, _mm256_set1_epi16(1));   /* [r0 r0 r2 r2 | r1 r1 r3 r3] */
+    s = _mm256_hadd_epi32(s, s);                    /* [r0 r2 r0 r2 | r1 r3 r1 r3] */
+    return _mm_unpacklo_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+}
+
+/* Outputs of 4 weight rows (row r < nw; the others repeat row 0 and are dropped) x NA <= 4
+ * activation rows, in the order at the top of the file. */
+TGT INLINE void dtile(const int T, const int NA, int64_t nb, const uint8_t *w, size_t ws,
+                      int nw, const uint8_t *a, size_t as, float *out, size_t os) {
+    const uint8_t *wr[4];
+    for (int r = 0; r < 4; r++) wr[r] = w + (size_t)(r < nw ? r : 0) * ws;
+    const __m256i ks = _mm256_set1_epi8((char)KOFF(T));
+    __m128 acc[4], mac[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) acc[c] = mac[c] = _mm_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const size_t wo = (size_t)b * WSIZE(T), ao = (size_t)b * ASIZE(T);
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++)         /* the next tile's block, once per cache line */
+            if (((uintptr_t)(wr[r] + wo) & 63) < WSIZE(T)) prefetch_bytes(wr[r] + wo + 4 * ws, 64);
+        __m256i l01, h01, l23, h23;
+        quants2(T, wr[0] + wo, wr[1] + wo, &l01, &h01);
+        quants2(T, wr[2] + wo, wr[3] + wo, &l23, &h23);
+        const __m128 dw = f16x4(wr, wo);
+        const __m128 mw = HAS_MIN(T) ? f16x4(wr, wo + 2) : _mm_setzero_ps();
+#pragma GCC unroll 4
+        for (int c = 0; c < NA; c++) {
+            const uint8_t *ac = a + (size_t)c * as + ao;
+            const __m256i alo = _mm256_broadcastsi128_si256(
+                _mm_loadu_si128((const __m128i *)(ac + AQS(T))));
+            const __m256i ahi = _mm256_broadcastsi128_si256(
+                _mm_loadu_si128((const __m128i *)(ac + AQS(T) + 16)));
+            __m256i v01 = _mm256_add_epi16(_mm256_maddubs_epi16(l01, alo),
+                                           _mm256_maddubs_epi16(h01, ahi));
+            __m256i v23 = _mm256_add_epi16(_mm256_maddubs_epi16(l23, alo),
+                                           _mm256_maddubs_epi16(h23, ahi));
+            if (KOFF(T)) {
+                const __m256i k = _mm256_add_epi16(_mm256_maddubs_epi16(ks, alo),
+                                                   _mm256_maddubs_epi16(ks, ahi));
+                v01 = _mm256_sub_epi16(v01, k);
+                v23 = _mm256_sub_epi16(v23, k);
+            }
+            const __m128i tot = totals4(v01, v23);
+            acc[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(tot), _mm_mul_ps(dw, _mm_set1_ps(h2f(ld16(ac)))),
+                                  acc[c]);
+            if (HAS_MIN(T)) mac[c] = _mm_fmadd_ps(mw, _mm_set1_ps(h2f(ld16(ac + 2))), mac[c]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) {
+        float v[4];
+        _mm_storeu_ps(v, HAS_MIN(T) ? _mm_add_ps(acc[c], mac[c]) : acc[c]);
+        for (int r = 0; r < nw; r++) out[(size_t)c * os + (size_t)r] = v[r];
+    }
+}
+
+/* Any nw <= 4 x na tile, 4 activation rows at a time. */
+TGT INLINE void dtile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
+                          const void *a, size_t as, int na, float *out, size_t os) {
+    const int64_t nb = n / 32;
+    for (int c0 = 0; c0 < na; c0 += 4) {
+        const uint8_t *ap = (const uint8_t *)a + (size_t)c0 * as;
+        float *o = out + (size_t)c0 * os;
+        switch (na - c0 < 4 ? na - c0 : 4) {
+        case 1: dtile(T, 1, nb, w, ws, nw, ap, as, o, os); break;
+        case 2: dtile(T, 2, nb, w, ws, nw, ap, as, o, os); break;
+        case 3: dtile(T, 3, nb, w, ws, nw, ap, as, o, os); break;
+        default: dtile(T, 4, nb, w, ws, nw, ap, as, o, os); break;
+        }
+    }
+}
+
+#define DEFINE_TYPE(name, T)                                                                   \
+    TGT static float dot_##name(int64_t n, const void *w, const void *a) {                     \
+        float out;                                                                             \
+        dtile(T, 1, n / 32, w, 0, 1, a, 0, &out, 0);                                           \
+        return out;                                                                            \
+    }                                                                                          \
+    TGT static void tile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,    \
+                                size_t as, int na, float *out, size_t os) {                    \
+        dtile_any(T, n, w, ws, nw, a, as, na, out, os);                                        \
+    }
+
+DEFINE_TYPE(q4_0, Q40)
+DEFINE_TYPE(q4_1, Q41)
+DEFINE_TYPE(q5_0, Q50)
+DEFINE_TYPE(q5_1, Q51)
+
+void l4a_vecdot_fill_avx2_q45(l4a_vecdot *t) {
+#define SET(W, name)                                                                           \
+    t[L4A_TYPE_##W].dot = dot_##name;                                                          \
+    t[L4A_TYPE_##W].dot_tile = tile_##name;                                                    \
+    t[L4A_TYPE_##W].isa = "avx2";
+    SET(Q4_0, q4_0)
+    SET(Q4_1, q4_1)
+    SET(Q5_0, q5_0)
+    SET(Q5_1, q5_1)
+#undef SET
+}
+
+#endif
