@@ -15,9 +15,9 @@
  *    integer path's results up to float summation order.
  *
  *  - Large batches (T >= 16) of the types whose kernels have a gemm (Q4_0, Q8_0, Q4_K, Q6_K
- *    with AMX or AVX2, kernels/vecdot.h): the quantized rows are also packed in groups of 16
- *    tokens, and each tile of 16 weight rows is unpacked once and multiplied by a token
- *    block's groups at once, in the same float order as the type's dot
+ *    with AMX or AVX2, Q5_0 with AVX2: kernels/vecdot.h): the quantized rows are also packed
+ *    in groups of 16 tokens, and each tile of 16 weight rows is unpacked once and multiplied
+ *    by a token block's groups at once, in the same float order as the type's dot
  *    (kernels/arch/x86/amx_q.c, amx_k.c, avx2_gemm_q.c, avx2_gemm_k.c).
  *
  * Every output element is computed by the same sequence of float operations whatever T, the

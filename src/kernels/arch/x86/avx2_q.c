@@ -1,6 +1,8 @@
 /*
  * avx2_q.c - AVX2 (+ FMA, F16C) dot products of the 32-element block formats: the kernels are
  * in q_body.h; this file picks the instruction set. vpmaddubsw/vpmaddwd multiply the bytes.
+ * Only the Q8_0 entries stay in use: kernels/dispatch.c replaces Q4_0 .. Q5_1 by avx2_q45.c's,
+ * which sum block by block (faster here).
  * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c).
  */
 #if defined(__x86_64__) || defined(_M_X64)
