@@ -99,14 +99,15 @@ TGT INLINE void dtile(const int T, const int NA, int64_t nb, const uint8_t *w, s
     const uint8_t *wr[4];
     for (int r = 0; r < 4; r++) wr[r] = w + (size_t)(r < nw ? r : 0) * ws;
     const __m256i ks = _mm256_set1_epi8((char)KOFF(T));
+    const uint8_t *next = w + 4 * ws, *pf = next;
     __m128 acc[4], mac[4];
 #pragma GCC unroll 4
     for (int c = 0; c < NA; c++) acc[c] = mac[c] = _mm_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
         const size_t wo = (size_t)b * WSIZE(T), ao = (size_t)b * ASIZE(T);
-#pragma GCC unroll 4
-        for (int r = 0; r < 4; r++)         /* the next tile's block, once per cache line */
-            if (((uintptr_t)(wr[r] + wo) & 63) < WSIZE(T)) prefetch_bytes(wr[r] + wo + 4 * ws, 64);
+        /* the next 4 rows (contiguous after these) as one stream, at this tile's pace */
+        for (const uint8_t *end = next + (size_t)(b + 1) * 4 * WSIZE(T); pf < end; pf += 64)
+            _mm_prefetch((const char *)pf, _MM_HINT_T0);
         __m256i l01, h01, l23, h23;
         quants2(T, wr[0] + wo, wr[1] + wo, &l01, &h01);
         quants2(T, wr[2] + wo, wr[3] + wo, &l23, &h23);

@@ -265,6 +265,10 @@ TGT INLINE void ktile_any(const int T, int64_t n, const void *w, size_t ws, int 
                           const void *a, size_t as, int na, float *out, size_t os) {
     const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / L4A_QK_K;
+    if (na == 1) {      /* decode: one row after the other, one stream for the prefetchers */
+        for (int r = 0; r < nw; r++) ktile(T, 1, 1, nb, wp + (size_t)r * ws, ws, ap, as, out + r, os);
+        return;
+    }
     for (int c0 = 0; c0 < na; c0 += 4) {
         const int ta = na - c0 < 4 ? na - c0 : 4;
         switch (nw * 8 + ta) {

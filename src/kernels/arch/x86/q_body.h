@@ -181,6 +181,11 @@ TGT INLINE void tile_any(const int T, int64_t n, const void *w, size_t ws, int n
                          const void *a, size_t as, int na, float *out, size_t os) {
     const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / 32;
+    if (na == 1) {      /* decode: one row after the other, one stream for the prefetchers */
+        for (int r = 0; r < nw; r++)
+            tile(T, 1, 1, UNROLL(1, 1), nb, wp + (size_t)r * ws, ws, ap, as, out + r, os);
+        return;
+    }
     for (int r0 = 0; r0 < nw; r0 += TILE_W)
         for (int c0 = 0; c0 < na; c0 += TILE_A) {
             const int tw = nw - r0 < TILE_W ? nw - r0 : TILE_W;
