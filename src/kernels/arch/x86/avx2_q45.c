@@ -92,48 +92,97 @@ TGT INLINE __m128i totals4(__m256i v01, __m256i v23) {
     return _mm_unpacklo_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
 }
 
+/* The totals of two blocks at once: *t0 = block b's [r0 r1 r2 r3], *t1 = block b + 1's, from
+ * their lane sums (v01, v23 of b; u01, u23 of b + 1). The second vphaddw sums 16 products per
+ * int16 lane, which fits but for Q5_1 (16 * 31 * 127 > 32767): Q5_1 goes to int32 first. */
+TGT INLINE void totals4x2(const int T, __m256i v01, __m256i v23, __m256i u01, __m256i u23,
+                          __m128i *t0, __m128i *t1) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i h0 = _mm256_hadd_epi16(v01, v23), h1 = _mm256_hadd_epi16(u01, u23);
+    /* [r0 r2 (b), r0 r2 (b + 1) | r1 r3 (b), r1 r3 (b + 1)] */
+    const __m256i s = T == Q51 ? _mm256_hadd_epi32(_mm256_madd_epi16(h0, ones),
+                                                   _mm256_madd_epi16(h1, ones))
+                               : _mm256_madd_epi16(_mm256_hadd_epi16(h0, h1), ones);
+    const __m128i lo = _mm256_castsi256_si128(s), hi = _mm256_extracti128_si256(s, 1);
+    *t0 = _mm_unpacklo_epi32(lo, hi);
+    *t1 = _mm_unpackhi_epi32(lo, hi);
+}
+
+/* The int16 lane sums of one block of 4 rows (quants l01, h01, l23, h23) against the
+ * activation block at ac, the offset k subtracted. */
+TGT INLINE void lane_sums(const int T, __m256i l01, __m256i h01, __m256i l23, __m256i h23,
+                          const uint8_t *ac, __m256i *v01, __m256i *v23) {
+    const __m256i alo =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(ac + AQS(T))));
+    const __m256i ahi =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(ac + AQS(T) + 16)));
+    *v01 = _mm256_add_epi16(_mm256_maddubs_epi16(l01, alo), _mm256_maddubs_epi16(h01, ahi));
+    *v23 = _mm256_add_epi16(_mm256_maddubs_epi16(l23, alo), _mm256_maddubs_epi16(h23, ahi));
+    if (KOFF(T)) {
+        const __m256i ks = _mm256_set1_epi8((char)KOFF(T));
+        const __m256i k =
+            _mm256_add_epi16(_mm256_maddubs_epi16(ks, alo), _mm256_maddubs_epi16(ks, ahi));
+        *v01 = _mm256_sub_epi16(*v01, k);
+        *v23 = _mm256_sub_epi16(*v23, k);
+    }
+}
+
+/* acc (and mac) += one block's totals t scaled by dw d_a (and mw s_a), activation block ac. */
+TGT INLINE void scale_add(const int T, __m128i t, __m128 dw, __m128 mw, const uint8_t *ac,
+                          __m128 *acc, __m128 *mac) {
+    *acc = _mm_fmadd_ps(_mm_cvtepi32_ps(t), _mm_mul_ps(dw, _mm_set1_ps(h2f(ld16(ac)))), *acc);
+    if (HAS_MIN(T)) *mac = _mm_fmadd_ps(mw, _mm_set1_ps(h2f(ld16(ac + 2))), *mac);
+}
+
 /* Outputs of 4 weight rows (row r < nw; the others repeat row 0 and are dropped) x NA <= 4
- * activation rows, in the order at the top of the file. */
+ * activation rows, in the order at the top of the file. With NA <= 2 (decode), blocks go in
+ * pairs: one reduction for both (the same integers, the same float steps). */
 TGT INLINE void dtile(const int T, const int NA, int64_t nb, const uint8_t *w, size_t ws,
                       int nw, const uint8_t *a, size_t as, float *out, size_t os) {
     const uint8_t *wr[4];
     for (int r = 0; r < 4; r++) wr[r] = w + (size_t)(r < nw ? r : 0) * ws;
-    const __m256i ks = _mm256_set1_epi8((char)KOFF(T));
     const uint8_t *next = w + 4 * ws, *pf = next;
+    const int step = NA <= 2 ? 2 : 1;
     __m128 acc[4], mac[4];
 #pragma GCC unroll 4
     for (int c = 0; c < NA; c++) acc[c] = mac[c] = _mm_setzero_ps();
-    for (int64_t b = 0; b < nb; b++) {
+    for (int64_t b = 0; b < nb; b += step) {
+        const int pair = step == 2 && b + 1 < nb;
         const size_t wo = (size_t)b * WSIZE(T), ao = (size_t)b * ASIZE(T);
         /* the next 4 rows (contiguous after these) as one stream, at this tile's pace */
-        for (const uint8_t *end = next + (size_t)(b + 1) * 4 * WSIZE(T); pf < end; pf += 64)
+        for (const uint8_t *end = next + (size_t)(b + 1 + pair) * 4 * WSIZE(T); pf < end; pf += 64)
             _mm_prefetch((const char *)pf, _MM_HINT_T0);
         __m256i l01, h01, l23, h23;
         quants2(T, wr[0] + wo, wr[1] + wo, &l01, &h01);
         quants2(T, wr[2] + wo, wr[3] + wo, &l23, &h23);
         const __m128 dw = f16x4(wr, wo);
         const __m128 mw = HAS_MIN(T) ? f16x4(wr, wo + 2) : _mm_setzero_ps();
+        if (pair) {
+            const size_t wo1 = wo + WSIZE(T);
+            __m256i m01, g01, m23, g23;
+            quants2(T, wr[0] + wo1, wr[1] + wo1, &m01, &g01);
+            quants2(T, wr[2] + wo1, wr[3] + wo1, &m23, &g23);
+            const __m128 dw1 = f16x4(wr, wo1);
+            const __m128 mw1 = HAS_MIN(T) ? f16x4(wr, wo1 + 2) : _mm_setzero_ps();
+#pragma GCC unroll 2
+            for (int c = 0; c < NA; c++) {
+                const uint8_t *ac = a + (size_t)c * as + ao;
+                __m256i v01, v23, u01, u23;
+                __m128i t0, t1;
+                lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
+                lane_sums(T, m01, g01, m23, g23, ac + ASIZE(T), &u01, &u23);
+                totals4x2(T, v01, v23, u01, u23, &t0, &t1);
+                scale_add(T, t0, dw, mw, ac, &acc[c], &mac[c]);
+                scale_add(T, t1, dw1, mw1, ac + ASIZE(T), &acc[c], &mac[c]);
+            }
+            continue;
+        }
 #pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {
             const uint8_t *ac = a + (size_t)c * as + ao;
-            const __m256i alo = _mm256_broadcastsi128_si256(
-                _mm_loadu_si128((const __m128i *)(ac + AQS(T))));
-            const __m256i ahi = _mm256_broadcastsi128_si256(
-                _mm_loadu_si128((const __m128i *)(ac + AQS(T) + 16)));
-            __m256i v01 = _mm256_add_epi16(_mm256_maddubs_epi16(l01, alo),
-                                           _mm256_maddubs_epi16(h01, ahi));
-            __m256i v23 = _mm256_add_epi16(_mm256_maddubs_epi16(l23, alo),
-                                           _mm256_maddubs_epi16(h23, ahi));
-            if (KOFF(T)) {
-                const __m256i k = _mm256_add_epi16(_mm256_maddubs_epi16(ks, alo),
-                                                   _mm256_maddubs_epi16(ks, ahi));
-                v01 = _mm256_sub_epi16(v01, k);
-                v23 = _mm256_sub_epi16(v23, k);
-            }
-            const __m128i tot = totals4(v01, v23);
-            acc[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(tot), _mm_mul_ps(dw, _mm_set1_ps(h2f(ld16(ac)))),
-                                  acc[c]);
-            if (HAS_MIN(T)) mac[c] = _mm_fmadd_ps(mw, _mm_set1_ps(h2f(ld16(ac + 2))), mac[c]);
+            __m256i v01, v23;
+            lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
+            scale_add(T, totals4(v01, v23), dw, mw, ac, &acc[c], &mac[c]);
         }
     }
 #pragma GCC unroll 4
