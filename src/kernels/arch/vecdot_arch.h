@@ -20,8 +20,8 @@ void l4a_vecdot_fill_avx2_q(l4a_vecdot *t);     /* arch/x86/avx2_q.c: 32-element
 void l4a_vecdot_fill_avx2_q45(l4a_vecdot *t);    /* arch/x86/avx2_q45.c: Q4_0..Q5_1 by block */
 void l4a_vecdot_fill_avx2_k(l4a_vecdot *t);     /* arch/x86/avx2_k.c: K quants */
 void l4a_vecdot_fill_avx2_f(l4a_vecdot *t);     /* arch/x86/avx2_f.c: floats, quantizers */
-/* prompts (gemm entries) in the orders of avx2_q45.c, avx2_q.c / k_body.h: Q4_0, Q8_0 and
- * Q4_K, Q6_K */
+/* prompts (gemm entries) in the orders of avx2_q45.c (Q4_0, Q5_0), avx2_q.c (Q8_0) and
+ * k_body.h (Q4_K, Q6_K) */
 void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t);    /* arch/x86/avx2_gemm_q.c */
 void l4a_vecdot_fill_avx2_gemm_k(l4a_vecdot *t);    /* arch/x86/avx2_gemm_k.c */
 /* AVX-VNNI (256-bit, VEX) on top of AVX2 (Q4_0..Q5_1 keep avx2_q45.c's kernels) */

@@ -266,7 +266,8 @@ TGT INLINE void ktile_any(const int T, int64_t n, const void *w, size_t ws, int 
     const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / L4A_QK_K;
     if (na == 1) {      /* decode: one row after the other, one stream for the prefetchers */
-        for (int r = 0; r < nw; r++) ktile(T, 1, 1, nb, wp + (size_t)r * ws, ws, ap, as, out + r, os);
+        for (int r = 0; r < nw; r++)
+            ktile(T, 1, 1, nb, wp + (size_t)r * ws, ws, ap, as, out + r, os);
         return;
     }
     for (int c0 = 0; c0 < na; c0 += 4) {
