@@ -175,21 +175,6 @@ TGT INLINE void dtile(const int T, const int NA, int64_t nb, const uint8_t *w, s
     }
 }
 
-TGT INLINE void dtile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
-                          const void *a, size_t as, int na, float *out, size_t os) {
-    const int64_t nb = n / 32;
-    for (int c0 = 0; c0 < na; c0 += 4) {
-        const uint8_t *ap = (const uint8_t *)a + (size_t)c0 * as;
-        float *o = out + (size_t)c0 * os;
-        switch (na - c0 < 4 ? na - c0 : 4) {
-        case 1: dtile(T, 1, nb, w, ws, nw, ap, as, o, os); break;
-        case 2: dtile(T, 2, nb, w, ws, nw, ap, as, o, os); break;
-        case 3: dtile(T, 3, nb, w, ws, nw, ap, as, o, os); break;
-        default: dtile(T, 4, nb, w, ws, nw, ap, as, o, os); break;
-        }
-    }
-}
-
 /* ---- prompts: AMX */
 
 /* A group: for each block, B (8 rows of 64 bytes: bytes 4k..4k+3 of tokens 0..15), then
@@ -310,15 +295,7 @@ TGT static void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
 /* ---- the table */
 
 #define DEFINE_TYPE(name, T)                                                                   \
-    TGT static float dot_##name(int64_t n, const void *w, const void *a) {                     \
-        float out;                                                                             \
-        dtile(T, 1, n / 32, w, 0, 1, a, 0, &out, 0);                                           \
-        return out;                                                                            \
-    }                                                                                          \
-    TGT static void tile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,    \
-                                size_t as, int na, float *out, size_t os) {                    \
-        dtile_any(T, n, w, ws, nw, a, as, na, out, os);                                        \
-    }                                                                                          \
+    DEFINE_DTILE_ENTRIES(name, T)                                                              \
     TGT static void gemm_##name(int64_t n, const void *w, size_t ws, int nw,                   \
                                 const void *groups, int na, float *out, size_t os,             \
                                 void *scratch) {                                               \

@@ -193,37 +193,10 @@ TGT INLINE void dtile(const int T, const int NA, int64_t nb, const uint8_t *w, s
     }
 }
 
-/* Any nw <= 4 x na tile, 4 activation rows at a time. */
-TGT INLINE void dtile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
-                          const void *a, size_t as, int na, float *out, size_t os) {
-    const int64_t nb = n / 32;
-    for (int c0 = 0; c0 < na; c0 += 4) {
-        const uint8_t *ap = (const uint8_t *)a + (size_t)c0 * as;
-        float *o = out + (size_t)c0 * os;
-        switch (na - c0 < 4 ? na - c0 : 4) {
-        case 1: dtile(T, 1, nb, w, ws, nw, ap, as, o, os); break;
-        case 2: dtile(T, 2, nb, w, ws, nw, ap, as, o, os); break;
-        case 3: dtile(T, 3, nb, w, ws, nw, ap, as, o, os); break;
-        default: dtile(T, 4, nb, w, ws, nw, ap, as, o, os); break;
-        }
-    }
-}
-
-#define DEFINE_TYPE(name, T)                                                                   \
-    TGT static float dot_##name(int64_t n, const void *w, const void *a) {                     \
-        float out;                                                                             \
-        dtile(T, 1, n / 32, w, 0, 1, a, 0, &out, 0);                                           \
-        return out;                                                                            \
-    }                                                                                          \
-    TGT static void tile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,    \
-                                size_t as, int na, float *out, size_t os) {                    \
-        dtile_any(T, n, w, ws, nw, a, as, na, out, os);                                        \
-    }
-
-DEFINE_TYPE(q4_0, Q40)
-DEFINE_TYPE(q4_1, Q41)
-DEFINE_TYPE(q5_0, Q50)
-DEFINE_TYPE(q5_1, Q51)
+DEFINE_DTILE_ENTRIES(q4_0, Q40)
+DEFINE_DTILE_ENTRIES(q4_1, Q41)
+DEFINE_DTILE_ENTRIES(q5_0, Q50)
+DEFINE_DTILE_ENTRIES(q5_1, Q51)
 
 void l4a_vecdot_fill_avx2_q45(l4a_vecdot *t) {
 #define SET(W, name)                                                                           \

@@ -194,4 +194,28 @@ TGT INLINE void q6k_quants(const uint8_t *b, uint8_t *q, int bias) {
         gemm(T, n, w, ws, nw, groups, na, out, os, scratch);                                   \
     }
 
+/* The dot and dot_tile entries dot_<name>, tile_<name> of a kernel file whose generic
+ * TGT INLINE dtile(T, NA, nb, w, ws, nw, a, as, out, os) computes up to 4 weight rows x NA
+ * (a constant, 1..4) activation rows (amx_q.c, avx2_q45.c): a tile of any na goes in chunks
+ * of 4 activation rows, and the dot is a tile of one row and one token. */
+#define DEFINE_DTILE_ENTRIES(name, T)                                                          \
+    TGT static float dot_##name(int64_t n, const void *w, const void *a) {                     \
+        float out;                                                                             \
+        dtile(T, 1, n / 32, w, 0, 1, a, 0, &out, 0);                                           \
+        return out;                                                                            \
+    }                                                                                          \
+    TGT static void tile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,    \
+                                size_t as, int na, float *out, size_t os) {                    \
+        for (int c0 = 0; c0 < na; c0 += 4) {                                                   \
+            const uint8_t *ap = (const uint8_t *)a + (size_t)c0 * as;                          \
+            float *o = out + (size_t)c0 * os;                                                  \
+            switch (na - c0 < 4 ? na - c0 : 4) {                                               \
+            case 1: dtile(T, 1, n / 32, w, ws, nw, ap, as, o, os); break;                      \
+            case 2: dtile(T, 2, n / 32, w, ws, nw, ap, as, o, os); break;                      \
+            case 3: dtile(T, 3, n / 32, w, ws, nw, ap, as, o, os); break;                      \
+            default: dtile(T, 4, n / 32, w, ws, nw, ap, as, o, os); break;                     \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
 #endif
