@@ -1,6 +1,6 @@
 /*
- * avx2_gemm_q.c - prompts (batches of 16 tokens and more) of Q4_0 and Q8_0 weights with Q8_0
- * activations on AVX2, one 32-bit lane per weight row.
+ * avx2_gemm_q.c - prompts (batches of 16 tokens and more) of Q4_0, Q5_0 and Q8_0 weights with
+ * Q8_0 activations on AVX2, one 32-bit lane per weight row.
  *
  * A gemm call first unpacks its (up to) 16 weight rows into a panel in the thread's scratch,
  * interleaved by 4 bytes: register j of a block holds quants 4j..4j+3 of 8 rows. Against a
@@ -9,10 +9,11 @@
  * instead of once per token. Each type follows the order of its level's dot, so the results
  * are the dot's, bit for bit (tests/test_vecdot.c, test_gemm, checks it):
  *
- *  - Q4_0 (avx2_q45.c's order: one FMA of the block's exact total per block): the panel holds
- *    the unsigned nibbles q; the 8 registers' vpmaddubsw sums add up in int16 (16 products of
- *    q <= 15 and |a| <= 127: at most 30480), one vpmaddwd makes the rows' totals of q a, and
- *    8 sum a (from the group) is subtracted before the conversion and the FMA.
+ *  - Q4_0, Q5_0 (avx2_q45.c's order: one FMA of the block's exact total per block): the panel
+ *    holds the unsigned quants q; the 8 registers' vpmaddubsw sums add up in int16 (Q4_0: 16
+ *    products of q <= 15 and |a| <= 127, at most 30480; Q5_0, q <= 31: two halves of 8
+ *    products), vpmaddwd makes the rows' totals of q a, and k sum a (k = 8, 16; sum a from the
+ *    group) is subtracted before the conversion and the FMA.
  *  - Q8_0 (q_body.h's order: 8 float lanes per output, lane j adding fma((float) sum of
  *    products 4j..4j+3, d_w d_a) block by block, summed at the end as hsum_ps does,
  *    ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))): the panel holds the signed w, and
@@ -84,10 +85,7 @@ TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws
             }
             const uint8_t *b = w + (size_t)(m0 + m) * ws + (size_t)i * WB(T);
             if (T == T40) r[m] = nibbles_lo_hi(b + 2);
-            else if (T == T50)
-                r[m] = _mm256_or_si256(nibbles_lo_hi(b + 6),
-                                       _mm256_and_si256(bits_to_bytes(ld32(b + 2)),
-                                                        _mm256_set1_epi8(0x10)));
+            else if (T == T50) r[m] = q5_quants(b + 6, b + 2);
             else r[m] = load32(b + 2);
             d[m] = h2f(ld16(b));
         }

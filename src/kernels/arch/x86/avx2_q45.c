@@ -4,7 +4,7 @@
  * summed block by block.
  *
  * Order of the float operations, for every output (the batch invariance of kernels/matmul.c
- * rests on it; avx2_gemm_q.c's Q4_0 gemm follows it too):
+ * rests on it; avx2_gemm_q.c's Q4_0 and Q5_0 gemm follow it too):
  *
  *     acc = 0, m = 0;  for b = 0 .. nb - 1:
  *         acc = fma((float) isum_b, d_w,b * d_a,b, acc)
@@ -23,11 +23,12 @@
  *  - the offset k is subtracted there: k (a_i + a_j + ...) per lane, from vpmaddubsw of ks;
  *  - vphaddw, vpmaddwd and vphaddd reduce the 4 rows' 32 lanes to their 4 block totals,
  *    which are then converted and scaled together.
- * The int16 sums stay exact: |q_w - k| <= 31 and |q_a| <= 127 (our quantizers), and a lane
- * holds at most 8 products in int16, 8 * 31 * 127 = 31496 (Q5_1).
+ * The int16 sums stay exact: |q_w - k| <= 31 and |q_a| <= 127 (our quantizers). A lane holds
+ * at most 16 products: 16 * 16 * 127 = 32512 (Q5_0), 16 * 15 * 127 = 30480 (Q4_1); Q5_1's
+ * lanes go to int32 after 8 (8 * 31 * 127 = 31496).
  *
  * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c). The avxvnni level
- * takes these entries too: its Q4_0 gemm (copied from avx2) sums in this order.
+ * takes these entries too: its Q4_0 and Q5_0 gemm (copied from avx2) sum in this order.
  */
 #if defined(__x86_64__) || defined(_M_X64)
 

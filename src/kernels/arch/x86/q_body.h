@@ -78,18 +78,11 @@ TGT INLINE w_blk load_w(const int T, const uint8_t *p) {
     b.d = _mm256_set1_ps(h2f(ld16(p)));
     b.m = HAS_MIN(T) ? _mm256_set1_ps(h2f(ld16(p + 2))) : _mm256_setzero_ps();
     b.w = _mm256_setzero_si256();
-    const __m256i bit4 = _mm256_set1_epi8(0x10);
     switch (T) {
     case T40: b.u = nibbles_lo_hi(p + 2); break;
     case T41: b.u = nibbles_lo_hi(p + 4); break;
-    case T50:
-        b.u = _mm256_or_si256(nibbles_lo_hi(p + 6),
-                              _mm256_and_si256(bits_to_bytes(ld32(p + 2)), bit4));
-        break;
-    case T51:
-        b.u = _mm256_or_si256(nibbles_lo_hi(p + 8),
-                              _mm256_and_si256(bits_to_bytes(ld32(p + 4)), bit4));
-        break;
+    case T50: b.u = q5_quants(p + 6, p + 2); break;
+    case T51: b.u = q5_quants(p + 8, p + 4); break;
     default: {
         const __m256i w = _mm256_loadu_si256((const __m256i *)(p + 2));
 #if DOT_MODE

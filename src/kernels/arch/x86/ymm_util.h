@@ -95,6 +95,13 @@ TGT INLINE __m256i bits_to_bytes(uint32_t bits) {
 #endif
 }
 
+/* A Q5_0/Q5_1 block's 32 unsigned quants (0..31) in element order: the nibbles at qs and,
+ * as bit 4, bit i of the 32-bit qh for element i (q_body.h, avx2_gemm_q.c). */
+TGT INLINE __m256i q5_quants(const uint8_t *qs, const uint8_t *qh) {
+    return _mm256_or_si256(nibbles_lo_hi(qs),
+                           _mm256_and_si256(bits_to_bytes(ld32(qh)), _mm256_set1_epi8(0x10)));
+}
+
 /* acc + sum of 4 adjacent products u8 u[i] * s8 s[i] per int32 lane. In AVX2 mode the pairs
  * go through int16 (vpmaddubsw saturates above 32767): callers keep 2 * max u * 127 below
  * that (u <= 128). */
