@@ -18,11 +18,12 @@
  *   cc -O2 -Iinclude -Isrc bench/kernels.c build/libllm4all.a -lm -lpthread -lutf8proc \
  *      -lcjson -o build/bench_kernels
  * Run:
- *   build/bench_kernels [-s KIB] [-c COLS] [-t q4_0,q4_k,...] [-r SECONDS]
- *     -s  weight bytes per matrix in KiB (default 1024: L2-resident; 524288 for memory)
+ *   build/bench_kernels [-s KIB] [-c COLS] [-t q4_0,q4_k,...] [-r SECONDS] [-n RUNS]
+ *     -s  weight bytes per matrix in KiB (default 1024: cache-resident; 262144 for memory)
  *     -c  row length (default 4096)
  *     -t  types (default all)
- *     -r  seconds per measurement (default 0.2; the best of 3 runs is kept)
+ *     -r  seconds per measurement (default 0.2)
+ *     -n  measurements per figure, the best kept (default 3; on a noisy VM, -r 0.02 -n 30)
  * L4A_ISA=... caps the ISAs as for the library.
  */
 #include "kernels/vecdot.h"
@@ -148,10 +149,11 @@ static void run_tile(const bench_ctx *b, int na) {
                        (size_t)b->R);
 }
 
-/* seconds per pass over the matrix, best of 3 runs of >= secs each */
+/* seconds per pass over the matrix, best of g_runs runs of >= secs each */
+static int g_runs = 3;
 static double time_it(const bench_ctx *b, int mode, double secs) {
     double best = 1e30;
-    for (int rep = 0; rep < 3; rep++) {
+    for (int rep = 0; rep < g_runs; rep++) {
         int iters = 0;
         const double t0 = now();
         double t;
@@ -203,8 +205,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-c")) C = atoll(argv[i + 1]);
         else if (!strcmp(argv[i], "-t")) only = argv[i + 1];
         else if (!strcmp(argv[i], "-r")) secs = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "-n")) g_runs = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 3;
         else {
-            fprintf(stderr, "usage: %s [-s KIB] [-c COLS] [-t types] [-r SECONDS]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-s KIB] [-c COLS] [-t types] [-r SECONDS] [-n RUNS]\n",
+                    argv[0]);
             return 2;
         }
     }

@@ -9,7 +9,8 @@
  * instead of once per token. Each type follows the order of its level's dot, so the results
  * are the dot's, bit for bit (tests/test_vecdot.c, test_gemm, checks it):
  *
- *  - Q4_0, Q5_0 (avx2_q45.c's order: one FMA of the block's exact total per block): the panel
+ *  - Q4_0, Q5_0 (avx2_q45.c's order: one FMA of the block's exact total per block, the even
+ *    blocks in one chain and the odd ones in another, added at the end): the panel
  *    holds the unsigned quants q; the 8 registers' vpmaddubsw sums add up in int16 (Q4_0: 16
  *    products of q <= 15 and |a| <= 127, at most 30480; Q5_0, q <= 31: two halves of 8
  *    products), vpmaddwd makes the rows' totals of q a, and k sum a (k = 8, 16; sum a from the
@@ -97,53 +98,49 @@ TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws
 
 /* ---- Q4_0, Q5_0 */
 
-/* NH half panels (8 rows each, hs bytes apart) against NT tokens (group rows y[t]) over nb
- * blocks, in avx2_q45.c's order: acc[h][t]. Q5_0's q <= 31 allows 8 products per int16 lane
- * (8 * 31 * 127 = 31496), so its 8 registers go to int32 in two halves. */
-TGT INLINE void qb_pass(const int T, const int NH, const int NT, const uint8_t *panel,
-                        size_t hs, int64_t nb, const uint8_t *const *y, __m256 acc[2][4]) {
+/* Block i of NH half panels (8 rows each, hs bytes apart) against NT tokens (group rows
+ * y[t]), into acc[h][t]. Q5_0's q <= 31 allows 8 products per int16 lane (8 * 31 * 127 =
+ * 31496), so its 8 registers go to int32 in two halves. */
+TGT INLINE void qb_block(const int T, const int NH, const int NT, const uint8_t *panel,
+                         size_t hs, int64_t i, const uint8_t *const *y, __m256 acc[2][4]) {
     const __m256i ones = _mm256_set1_epi16(1);
-#pragma GCC unroll 2
-    for (int h = 0; h < NH; h++)
-#pragma GCC unroll 4
-        for (int t = 0; t < NT; t++) acc[h][t] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < nb; i++) {
-        const uint8_t *P = panel + (size_t)i * PB;
-        const size_t g = (size_t)i * GB;
-        __m256i s[2][4], s32[2][4];
+    const uint8_t *P = panel + (size_t)i * PB;
+    const size_t g = (size_t)i * GB;
+    __m256i s[2][4], s32[2][4];
 #pragma GCC unroll 8
-        for (int j = 0; j < 8; j++) {
-            __m256i av[4];
+    for (int j = 0; j < 8; j++) {
+        __m256i av[4];
 #pragma GCC unroll 4
-            for (int t = 0; t < NT; t++) av[t] = bcast4(y[t] + g + 8 + 4 * j);
-#pragma GCC unroll 2
-            for (int h = 0; h < NH; h++) {
-                const __m256i wv = _mm256_load_si256((const __m256i *)(P + h * hs + 32 * j));
-#pragma GCC unroll 4
-                for (int t = 0; t < NT; t++) {
-                    const __m256i p = _mm256_maddubs_epi16(wv, av[t]);
-                    s[h][t] = (T == T50 ? j % 4 : j) ? _mm256_add_epi16(s[h][t], p) : p;
-                    if (T == T50 && j == 3) s32[h][t] = _mm256_madd_epi16(s[h][t], ones);
-                }
-            }
-        }
+        for (int t = 0; t < NT; t++) av[t] = bcast4(y[t] + g + 8 + 4 * j);
 #pragma GCC unroll 2
         for (int h = 0; h < NH; h++) {
-            const __m256 dw = _mm256_load_ps((const float *)(P + h * hs + PD));
+            const __m256i wv = _mm256_load_si256((const __m256i *)(P + h * hs + 32 * j));
 #pragma GCC unroll 4
             for (int t = 0; t < NT; t++) {
-                __m256i is = _mm256_madd_epi16(s[h][t], ones);
-                if (T == T50) is = _mm256_add_epi32(is, s32[h][t]);
-                is = _mm256_sub_epi32(is, _mm256_set1_epi32(KOFF(T) * (int)ld32(y[t] + g + 4)));
-                acc[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is),
-                                            _mm256_mul_ps(dw, _mm256_set1_ps(ldf(y[t] + g))),
-                                            acc[h][t]);
+                const __m256i p = _mm256_maddubs_epi16(wv, av[t]);
+                s[h][t] = (T == T50 ? j % 4 : j) ? _mm256_add_epi16(s[h][t], p) : p;
+                if (T == T50 && j == 3) s32[h][t] = _mm256_madd_epi16(s[h][t], ones);
             }
+        }
+    }
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; h++) {
+        const __m256 dw = _mm256_load_ps((const float *)(P + h * hs + PD));
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; t++) {
+            __m256i is = _mm256_madd_epi16(s[h][t], ones);
+            if (T == T50) is = _mm256_add_epi32(is, s32[h][t]);
+            is = _mm256_sub_epi32(is, _mm256_set1_epi32(KOFF(T) * (int)ld32(y[t] + g + 4)));
+            acc[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is),
+                                        _mm256_mul_ps(dw, _mm256_set1_ps(ldf(y[t] + g))),
+                                        acc[h][t]);
         }
     }
 }
 
-/* Tokens c.. (NT of them) against the NH half panels: the outputs, rows masked to nw. */
+/* Tokens c.. (NT of them) against the NH half panels over nb blocks, in avx2_q45.c's order
+ * (the even blocks into acc, the odd ones into odd, added at the end): the outputs, rows
+ * masked to nw. */
 TGT INLINE void qb_tokens(const int T, const int NH, const int NT, const uint8_t *panel,
                           size_t hs, int64_t nb, const uint8_t *groups, int c, int nw,
                           float *out, size_t os) {
@@ -151,8 +148,21 @@ TGT INLINE void qb_tokens(const int T, const int NH, const int NT, const uint8_t
     const uint8_t *y[4];
 #pragma GCC unroll 4
     for (int t = 0; t < NT; t++) y[t] = groups + (size_t)(c + t) * row;
-    __m256 acc[2][4];
-    qb_pass(T, NH, NT, panel, hs, nb, y, acc);
+    __m256 acc[2][4], odd[2][4];
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; h++)
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; t++) acc[h][t] = odd[h][t] = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) {
+        qb_block(T, NH, NT, panel, hs, i, y, acc);
+        qb_block(T, NH, NT, panel, hs, i + 1, y, odd);
+    }
+    if (i < nb) qb_block(T, NH, NT, panel, hs, i, y, acc);
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; h++)
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; t++) acc[h][t] = _mm256_add_ps(acc[h][t], odd[h][t]);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 #pragma GCC unroll 2
     for (int h = 0; h < NH; h++) {

@@ -6,15 +6,17 @@
  * Order of the float operations, for every output (the batch invariance of kernels/matmul.c
  * rests on it; avx2_gemm_q.c's Q4_0 and Q5_0 gemm follow it too):
  *
- *     acc = 0, m = 0;  for b = 0 .. nb - 1:
- *         acc = fma((float) isum_b, d_w,b * d_a,b, acc)
+ *     e = 0, o = 0, m = 0;  for b = 0 .. nb - 1:
+ *         e = fma((float) isum_b, d_w,b * d_a,b, e)      (b even)
+ *         o = fma((float) isum_b, d_w,b * d_a,b, o)      (b odd)
  *         m = fma(m_w,b, s_a,b, m)                         (Q4_1, Q5_1)
- *     out = acc (Q4_0, Q5_0), acc + m (Q4_1, Q5_1)
+ *     out = e + o (Q4_0, Q5_0), (e + o) + m (Q4_1, Q5_1)
  *
  * where isum_b is the block's exact integer sum of (q_w - k) q_a (k = 8 for Q4_0, 16 for
  * Q5_0, else 0) and d_w,b * d_a,b is exact (two f16 values). q_body.h instead keeps 8 float
  * lanes per output and converts and scales every 4 products; here a block costs one
- * conversion and one FMA per output, and 4 weight rows share them:
+ * conversion and one FMA per output, and 4 weight rows share them (with one or two activation
+ * rows, the two blocks of a pair share them too: hence the two chains, e and o):
  *
  *  - the 16 nibble bytes of rows r and r + 1 go into one register (row r low, r + 1 high),
  *    masked into low and high nibbles (Q5: plus the fifth bits): against the activations'
@@ -22,7 +24,9 @@
  *    every row's sums of 4 products in int16 lanes;
  *  - the offset k is subtracted there: k (a_i + a_j + ...) per lane, from vpmaddubsw of ks;
  *  - vphaddw, vpmaddwd and vphaddd reduce the 4 rows' 32 lanes to their 4 block totals,
- *    which are then converted and scaled together.
+ *    which are then converted and scaled together (a pair of blocks: vphaddw twice and
+ *    vpmaddwd reduce both to 8 totals, one conversion and one FMA into 8 lanes, e and o of
+ *    the 4 rows; the 8 scales come from the f16 bits gathered in general registers).
  * The int16 sums stay exact: |q_w - k| <= 31 and |q_a| <= 127 (our quantizers). A lane holds
  * at most 16 products: 16 * 16 * 127 = 32512 (Q5_0), 16 * 15 * 127 = 30480 (Q4_1); Q5_1's
  * lanes go to int32 after 8 (8 * 31 * 127 = 31496).
@@ -93,20 +97,33 @@ TGT INLINE __m128i totals4(__m256i v01, __m256i v23) {
     return _mm_unpacklo_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
 }
 
-/* The totals of two blocks at once: *t0 = block b's [r0 r1 r2 r3], *t1 = block b + 1's, from
- * their lane sums (v01, v23 of b; u01, u23 of b + 1). The second vphaddw sums 16 products per
- * int16 lane, which fits but for Q5_1 (16 * 31 * 127 > 32767): Q5_1 goes to int32 first. */
-TGT INLINE void totals4x2(const int T, __m256i v01, __m256i v23, __m256i u01, __m256i u23,
-                          __m128i *t0, __m128i *t1) {
+/* The totals of two blocks at once, from their lane sums (v01, v23 of block b; u01, u23 of
+ * b + 1), in the lanes [r0 r2 (b), r0 r2 (b + 1) | r1 r3 (b), r1 r3 (b + 1)]. The second
+ * vphaddw sums 16 products per int16 lane, which fits but for Q5_1 (16 * 31 * 127 > 32767):
+ * Q5_1 goes to int32 first. */
+TGT INLINE __m256i totals8(const int T, __m256i v01, __m256i v23, __m256i u01, __m256i u23) {
     const __m256i ones = _mm256_set1_epi16(1);
     const __m256i h0 = _mm256_hadd_epi16(v01, v23), h1 = _mm256_hadd_epi16(u01, u23);
-    /* [r0 r2 (b), r0 r2 (b + 1) | r1 r3 (b), r1 r3 (b + 1)] */
-    const __m256i s = T == Q51 ? _mm256_hadd_epi32(_mm256_madd_epi16(h0, ones),
-                                                   _mm256_madd_epi16(h1, ones))
-                               : _mm256_madd_epi16(_mm256_hadd_epi16(h0, h1), ones);
-    const __m128i lo = _mm256_castsi256_si128(s), hi = _mm256_extracti128_si256(s, 1);
-    *t0 = _mm_unpacklo_epi32(lo, hi);
-    *t1 = _mm_unpackhi_epi32(lo, hi);
+    return T == Q51 ? _mm256_hadd_epi32(_mm256_madd_epi16(h0, ones), _mm256_madd_epi16(h1, ones))
+                    : _mm256_madd_epi16(_mm256_hadd_epi16(h0, h1), ones);
+}
+
+/* The f16 scales at w[r] + off of blocks b (off) and b + 1 (off + WSIZE) as floats in the
+ * lanes of totals8, gathered in general registers like f16x4's. */
+TGT INLINE __m256 f16x8(const int T, const uint8_t *const *w, size_t off) {
+    const size_t o1 = off + WSIZE(T);
+    const uint64_t lo = (uint64_t)ld16(w[0] + off) | (uint64_t)ld16(w[2] + off) << 16 |
+                        (uint64_t)ld16(w[0] + o1) << 32 | (uint64_t)ld16(w[2] + o1) << 48;
+    const uint64_t hi = (uint64_t)ld16(w[1] + off) | (uint64_t)ld16(w[3] + off) << 16 |
+                        (uint64_t)ld16(w[1] + o1) << 32 | (uint64_t)ld16(w[3] + o1) << 48;
+    return _mm256_cvtph_ps(_mm_set_epi64x((long long)hi, (long long)lo));
+}
+
+/* The activation scales d_a of blocks b (at ac) and b + 1 in the lanes of totals8. */
+TGT INLINE __m256 da_x8(const int T, const uint8_t *ac) {
+    const uint64_t x = (uint64_t)((uint32_t)ld16(ac) * 0x10001u) |
+                       (uint64_t)((uint32_t)ld16(ac + ASIZE(T)) * 0x10001u) << 32;
+    return _mm256_cvtph_ps(_mm_set1_epi64x((long long)x));
 }
 
 /* The int16 lane sums of one block of 4 rows (quants l01, h01, l23, h23) against the
@@ -135,61 +152,93 @@ TGT INLINE void scale_add(const int T, __m128i t, __m128 dw, __m128 mw, const ui
     if (HAS_MIN(T)) *mac = _mm_fmadd_ps(mw, _mm_set1_ps(h2f(ld16(ac + 2))), *mac);
 }
 
+/* One block b of 4 rows against NA activation rows: acc[c] (the even or the odd blocks'
+ * accumulator) and mac[c] take its terms. */
+TGT INLINE void dblock(const int T, const int NA, int64_t b, const uint8_t *const *wr,
+                       const uint8_t *a, size_t as, __m128 *acc, __m128 *mac) {
+    const size_t wo = (size_t)b * WSIZE(T), ao = (size_t)b * ASIZE(T);
+    __m256i l01, h01, l23, h23;
+    quants2(T, wr[0] + wo, wr[1] + wo, &l01, &h01);
+    quants2(T, wr[2] + wo, wr[3] + wo, &l23, &h23);
+    const __m128 dw = f16x4(wr, wo);
+    const __m128 mw = HAS_MIN(T) ? f16x4(wr, wo + 2) : _mm_setzero_ps();
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) {
+        const uint8_t *ac = a + (size_t)c * as + ao;
+        __m256i v01, v23;
+        lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
+        scale_add(T, totals4(v01, v23), dw, mw, ac, &acc[c], &mac[c]);
+    }
+}
+
 /* Outputs of 4 weight rows (row r < nw; the others repeat row 0 and are dropped) x NA <= 4
- * activation rows, in the order at the top of the file. With NA <= 2 (decode), blocks go in
- * pairs: one reduction for both (the same integers, the same float steps). */
+ * activation rows, in the order at the top of the file: blocks in pairs, b into the even
+ * accumulator and b + 1 into the odd one. With NA <= 2 (decode) both blocks of a pair share
+ * one reduction (totals8) and one 8-lane FMA per activation row, whose lanes hold both
+ * accumulators of the 4 rows; the last block of an odd count goes alone. */
 TGT INLINE void dtile(const int T, const int NA, int64_t nb, const uint8_t *w, size_t ws,
                       int nw, const uint8_t *a, size_t as, float *out, size_t os) {
     const uint8_t *wr[4];
     for (int r = 0; r < 4; r++) wr[r] = w + (size_t)(r < nw ? r : 0) * ws;
-    const uint8_t *next = w + 4 * ws, *pf = next;
-    const int step = NA <= 2 ? 2 : 1;
-    __m128 acc[4], mac[4];
+    /* the next 4 rows (contiguous after these) as one stream, at this tile's pace: the lines
+     * of the bytes each pair takes from it (a line that straddles two pairs is asked for again
+     * by the next; a fixed count, without a loop of its own) */
+    const uint8_t *next = w + 4 * ws;
+    __m128 ae[4], ao[4], mac[4];
 #pragma GCC unroll 4
-    for (int c = 0; c < NA; c++) acc[c] = mac[c] = _mm_setzero_ps();
-    for (int64_t b = 0; b < nb; b += step) {
-        const int pair = step == 2 && b + 1 < nb;
-        const size_t wo = (size_t)b * WSIZE(T), ao = (size_t)b * ASIZE(T);
-        /* the next 4 rows (contiguous after these) as one stream, at this tile's pace */
-        for (const uint8_t *end = next + (size_t)(b + 1 + pair) * 4 * WSIZE(T); pf < end; pf += 64)
-            _mm_prefetch((const char *)pf, _MM_HINT_T0);
-        __m256i l01, h01, l23, h23;
-        quants2(T, wr[0] + wo, wr[1] + wo, &l01, &h01);
-        quants2(T, wr[2] + wo, wr[3] + wo, &l23, &h23);
-        const __m128 dw = f16x4(wr, wo);
-        const __m128 mw = HAS_MIN(T) ? f16x4(wr, wo + 2) : _mm_setzero_ps();
-        if (pair) {
-            const size_t wo1 = wo + WSIZE(T);
-            __m256i m01, g01, m23, g23;
+    for (int c = 0; c < NA; c++) ae[c] = ao[c] = mac[c] = _mm_setzero_ps();
+    int64_t b = 0;
+    if (NA <= 2) {
+        __m256 acc8[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (; b + 1 < nb; b += 2) {
+            const size_t wo = (size_t)b * WSIZE(T), wo1 = wo + WSIZE(T);
+            const size_t ao0 = (size_t)b * ASIZE(T);
+            prefetch_bytes(next + 4 * wo, 8 * WSIZE(T));
+            __m256i l01, h01, l23, h23, m01, g01, m23, g23;
+            quants2(T, wr[0] + wo, wr[1] + wo, &l01, &h01);
+            quants2(T, wr[2] + wo, wr[3] + wo, &l23, &h23);
             quants2(T, wr[0] + wo1, wr[1] + wo1, &m01, &g01);
             quants2(T, wr[2] + wo1, wr[3] + wo1, &m23, &g23);
-            const __m128 dw1 = f16x4(wr, wo1);
+            const __m256 dw = f16x8(T, wr, wo);
+            const __m128 mw = HAS_MIN(T) ? f16x4(wr, wo + 2) : _mm_setzero_ps();
             const __m128 mw1 = HAS_MIN(T) ? f16x4(wr, wo1 + 2) : _mm_setzero_ps();
 #pragma GCC unroll 2
             for (int c = 0; c < NA; c++) {
-                const uint8_t *ac = a + (size_t)c * as + ao;
+                const uint8_t *ac = a + (size_t)c * as + ao0;
                 __m256i v01, v23, u01, u23;
-                __m128i t0, t1;
                 lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
                 lane_sums(T, m01, g01, m23, g23, ac + ASIZE(T), &u01, &u23);
-                totals4x2(T, v01, v23, u01, u23, &t0, &t1);
-                scale_add(T, t0, dw, mw, ac, &acc[c], &mac[c]);
-                scale_add(T, t1, dw1, mw1, ac + ASIZE(T), &acc[c], &mac[c]);
+                acc8[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(totals8(T, v01, v23, u01, u23)),
+                                          _mm256_mul_ps(dw, da_x8(T, ac)), acc8[c]);
+                if (HAS_MIN(T)) {
+                    mac[c] = _mm_fmadd_ps(mw, _mm_set1_ps(h2f(ld16(ac + 2))), mac[c]);
+                    mac[c] = _mm_fmadd_ps(mw1, _mm_set1_ps(h2f(ld16(ac + ASIZE(T) + 2))), mac[c]);
+                }
             }
-            continue;
         }
-#pragma GCC unroll 4
-        for (int c = 0; c < NA; c++) {
-            const uint8_t *ac = a + (size_t)c * as + ao;
-            __m256i v01, v23;
-            lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
-            scale_add(T, totals4(v01, v23), dw, mw, ac, &acc[c], &mac[c]);
+#pragma GCC unroll 2
+        for (int c = 0; c < NA; c++) {      /* lanes [r0 r2 | r1 r3] (even), then (odd) */
+            const __m128 x = _mm256_castps256_ps128(acc8[c]);
+            const __m128 y = _mm256_extractf128_ps(acc8[c], 1);
+            ae[c] = _mm_unpacklo_ps(x, y);
+            ao[c] = _mm_unpackhi_ps(x, y);
         }
+    } else {
+        for (; b + 1 < nb; b += 2) {
+            prefetch_bytes(next + 4 * (size_t)b * WSIZE(T), 8 * WSIZE(T));
+            dblock(T, NA, b, wr, a, as, ae, mac);
+            dblock(T, NA, b + 1, wr, a, as, ao, mac);
+        }
+    }
+    if (b < nb) {
+        prefetch_bytes(next + 4 * (size_t)b * WSIZE(T), 4 * WSIZE(T));
+        dblock(T, NA, b, wr, a, as, ae, mac);
     }
 #pragma GCC unroll 4
     for (int c = 0; c < NA; c++) {
         float v[4];
-        _mm_storeu_ps(v, HAS_MIN(T) ? _mm_add_ps(acc[c], mac[c]) : acc[c]);
+        const __m128 acc = _mm_add_ps(ae[c], ao[c]);
+        _mm_storeu_ps(v, HAS_MIN(T) ? _mm_add_ps(acc, mac[c]) : acc);
         for (int r = 0; r < nw; r++) out[(size_t)c * os + (size_t)r] = v[r];
     }
 }
