@@ -6,7 +6,8 @@ process) and a llama.cpp run (llama-cpp-python, one fresh process, same file, sa
 same prompt and generation lengths) REPS times, then prints medians: prompt tokens/s (pp),
 generation tokens/s (tg), their ratios llm4all/llama.cpp, peak RSS of each process (from
 wait4), and the decode bound: weight bytes streamed per second against the read bandwidth
-measured by bench/bw.c in the same run.
+that bench/bw.c measures after each A B pair of the same row (their median: on a shared VM
+the figure moves with the hour, so each row is divided by its own).
 
 --requant q8_0,q4_0 adds, for each model, its requantisation to those types, written once by
 llama.cpp's own quantizer (llama_model_quantize, from the same llama-cpp-python) into
@@ -96,8 +97,10 @@ def main():
                     help="tokens already in the context when each test starts")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    bw = subprocess.run(["build/bw", "2", "9"], capture_output=True, text=True).stdout.split()
-    bw_gbs = float(bw[1])
+    def read_bw():
+        out = subprocess.run(["build/bw", "2", "3"], capture_output=True, text=True).stdout
+        return float(out.split()[1])
+    all_bw = []
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     rows = []
@@ -114,7 +117,7 @@ def main():
                                          capture_output=True, text=True, check=True).stdout)
         wbytes = info.get("size_bytes") or os.path.getsize(path)
         for T in [int(t) for t in a.threads.split(",")]:
-            A, B = [], []
+            A, B, BW = [], [], []
             for r in range(a.reps):
                 out, rss = run_measured(["build/llm4all", "bench", "-m", path, "-p", str(a.p),
                                          "-n", str(a.n), "-r", "1", "-t", str(T), "--json"]
@@ -125,6 +128,9 @@ def main():
                                          str(a.p), str(a.n),
                                          "read" if a.no_mmap else "mmap", str(a.depth)])
                 j = json.loads(out); B.append((j["pp_tok_s"], j["tg_tok_s"], rss))
+                BW.append(read_bw())
+            all_bw += BW
+            bw_gbs = statistics.median(BW)
             med = lambda xs, i: statistics.median(x[i] for x in xs)
             row = {"model": name + (" no-mmap" if a.no_mmap else "")
                             + (f" @ d{a.depth}" if a.depth else ""), "threads": T,
@@ -146,17 +152,20 @@ def main():
     if a.json:
         print(json.dumps(rows, indent=1))
         return
-    print(f"\ncommit {commit}, cpu {os.cpu_count()} vCPU, read bandwidth {bw_gbs:.1f} GB/s "
-          f"(bench/bw.c, 2 threads, 4 KiB pages), medians of {a.reps} alternating runs, "
-          f"pp{a.p} / tg{a.n}\n")
+    print(f"\ncommit {commit}, cpu {os.cpu_count()} vCPU, read bandwidth (bench/bw.c, 2 "
+          f"threads, 4 KiB pages, after every A B pair) median {statistics.median(all_bw):.1f} "
+          f"GB/s, {min(all_bw):.1f} to {max(all_bw):.1f}; medians of {a.reps} alternating "
+          f"runs, pp{a.p} / tg{a.n}\n")
     print("| model | t | pp llm4all | pp llama.cpp | ratio | tg llm4all | tg llama.cpp | ratio "
-          "| RSS llm4all MiB | RSS llama.cpp MiB | tg bytes/s / bw llm4all | llama.cpp |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| RSS llm4all MiB | RSS llama.cpp MiB | read GB/s | tg bytes/s / read llm4all "
+          "| llama.cpp |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['model']} | {r['threads']} | {r['pp_l4a']:.1f} | {r['pp_llama']:.1f} | "
               f"{r['pp_ratio']:.2f} | {r['tg_l4a']:.2f} | {r['tg_llama']:.2f} | "
               f"{r['tg_ratio']:.2f} | {r['rss_l4a_mib']:.0f} | {r['rss_llama_mib']:.0f} | "
-              f"{r['tg_bw_frac_l4a']:.2f} | {r['tg_bw_frac_llama']:.2f} |")
+              f"{r['read_bw_gb_s']:.1f} | {r['tg_bw_frac_l4a']:.2f} | "
+              f"{r['tg_bw_frac_llama']:.2f} |")
 
 if __name__ == "__main__":
     main()
