@@ -19,8 +19,9 @@
  * float term (d_a d) isum - (d_a dmin) msum: the result equals the reference's, bit for bit
  * when the compiler does not contract the float expression (GCC in ISO C mode does not).
  * One weight super-block is unpacked once for all NA activation rows (tiles up to 4 x 4: the
- * activations are read from L1 again for each weight row). Decode (4 x 1) finishes the 4
- * rows' super-blocks together, in vector registers (kfinish4), with the same float steps.
+ * activations are read from L1 again for each weight row). Tiles of 4 rows (decode's 4 x 1
+ * included) finish the 4 rows' super-blocks together, in vector registers (kfinish4), with
+ * the same float steps.
  */
 #include "kernels/arch/x86/ymm_util.h"
 #include "kernels/arch/vecdot_arch.h"
@@ -306,26 +307,44 @@ TGT INLINE void ktile(const int T, const int NW, const int NA, int64_t nb, const
         for (int c = 0; c < NA; c++) out[(size_t)c * os + (size_t)r] = acc[r][c];
 }
 
-/* Decode: 4 rows (ws apart) against one activation row, the rows' super-blocks side by side
- * and finished together (kfinish4). The next 4 rows (contiguous after these) are prefetched
- * as one stream, at the tile's pace: 4 rows read in step are 4 streams, which the hardware
- * prefetchers follow badly. */
-TGT INLINE void ktile4x1(const int T, int64_t nb, const uint8_t *w, size_t ws, const uint8_t *a,
-                         float *out) {
+/* 4 rows (ws apart) against NA activation rows, the rows' super-blocks side by side and
+ * finished together per activation row (kfinish4). The next 4 rows (contiguous after these)
+ * are prefetched as one stream, at the tile's pace: 4 rows read in step are 4 streams, which
+ * the hardware prefetchers follow badly. */
+TGT INLINE void ktile4(const int T, const int NA, int64_t nb, const uint8_t *w, size_t ws,
+                       const uint8_t *a, size_t as, float *out, size_t os) {
     const uint8_t *next = w + 4 * ws;
-    __m128 acc = _mm_setzero_ps();
+    __m128 acc[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) acc[c] = _mm_setzero_ps();
     for (int64_t i = 0; i < nb; i++) {
         const uint8_t *b[4];
-        __m256i is[4], ms[4] = {0};
         prefetch_bytes(next + 4 * (size_t)i * KWSIZE(T), 4 * KWSIZE(T));
+        if (NA == 1) {      /* decode: the lanes straight into kfinish4's arrays */
+            __m256i is1[4], ms1[4] = {0};
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++) {
+                b[r] = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
+                ksums(T, 1, b[r], a, as, i, &is1[r], &ms1[r]);
+            }
+            acc[0] = kfinish4(T, b, YB(0), is1, ms1, acc[0]);
+            continue;
+        }
+        __m256i is[4][4], ms[4][4] = {{{0}}};   /* [row][activation row] */
 #pragma GCC unroll 4
         for (int r = 0; r < 4; r++) {
             b[r] = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
-            ksums(T, 1, b[r], a, 0, i, &is[r], &ms[r]);
+            ksums(T, NA, b[r], a, as, i, is[r], ms[r]);
         }
-        acc = kfinish4(T, b, (const l4a_block_q8_k *)a + i, is, ms, acc);
+#pragma GCC unroll 4
+        for (int c = 0; c < NA; c++) {
+            const __m256i isc[4] = {is[0][c], is[1][c], is[2][c], is[3][c]};
+            const __m256i msc[4] = {ms[0][c], ms[1][c], ms[2][c], ms[3][c]};
+            acc[c] = kfinish4(T, b, YB(c), isc, msc, acc[c]);
+        }
     }
-    _mm_storeu_ps(out, acc);
+#pragma GCC unroll 4
+    for (int c = 0; c < NA; c++) _mm_storeu_ps(out + (size_t)c * os, acc[c]);
 }
 
 #define KCASE(W_, A_)                                                                          \
@@ -339,8 +358,17 @@ TGT INLINE void ktile_any(const int T, int64_t n, const void *w, size_t ws, int 
                           const void *a, size_t as, int na, float *out, size_t os) {
     const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / L4A_QK_K;
-    if (na == 1 && nw == 4) {
-        ktile4x1(T, nb, wp, ws, ap, out);
+    if (nw == 4) {
+        for (int c0 = 0; c0 < na; c0 += 4) {
+            const uint8_t *ac = ap + (size_t)c0 * as;
+            float *oc = out + (size_t)c0 * os;
+            switch (na - c0 < 4 ? na - c0 : 4) {
+            case 1: ktile4(T, 1, nb, wp, ws, ac, as, oc, os); break;
+            case 2: ktile4(T, 2, nb, wp, ws, ac, as, oc, os); break;
+            case 3: ktile4(T, 3, nb, wp, ws, ac, as, oc, os); break;
+            default: ktile4(T, 4, nb, wp, ws, ac, as, oc, os); break;
+            }
+        }
         return;
     }
     if (na == 1) {      /* one row after the other, one stream for the prefetchers */
