@@ -149,7 +149,8 @@ int main(int argc, char **argv) {
                          groups + gb * (size_t)g);
         c.groups = groups;
     }
-    double *ta = malloc(sizeof(double) * (size_t)passes), *tb = malloc(sizeof(double) * (size_t)passes);
+    double *ta = malloc(sizeof(double) * (size_t)passes);
+    double *tb = malloc(sizeof(double) * (size_t)passes);
     if (!ta || !tb) return 1;
     for (int p = 0; p < passes; p++) {
         if (only) {
