@@ -90,9 +90,11 @@ grep -q '^llm4all_requests_total{status="4xx"} [1-9]' "$tmp/m.txt" && grep -q '^
 kill -TERM "$SPID"; wait "$SPID"
 
 # a full queue: one slot, no waiting room; a second request while the first runs gets 429
-start_server "$tmp/queue.log" -np 1 -c 256 --queue 0 || finish
+# (the first is long enough to outlast the polling at any decode speed: 100 tokens had
+# finished before the second request came, once decode reached ~200 tok/s)
+start_server "$tmp/queue.log" -np 1 -c 512 --queue 0 || finish
 URL=http://127.0.0.1:$PORT
-curl -sN "$URL/v1/completions" -d '{"prompt":"Once upon a time","max_tokens":100,"stream":true}' >"$tmp/q1.txt" &
+curl -sN "$URL/v1/completions" -d '{"prompt":"Once upon a time","max_tokens":400,"stream":true}' >"$tmp/q1.txt" &
 cpid=$!
 for _ in $(seq 1 100); do [ -s "$tmp/q1.txt" ] && break; sleep 0.1; done
 curl -s -o "$tmp/q2.json" -w '%{http_code}' "$URL/v1/completions" -d '{"prompt":"Hi","max_tokens":2}' >"$tmp/q2.code"
