@@ -205,12 +205,16 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-c")) C = atoll(argv[i + 1]);
         else if (!strcmp(argv[i], "-t")) only = argv[i + 1];
         else if (!strcmp(argv[i], "-r")) secs = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "-n")) g_runs = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 3;
+        else if (!strcmp(argv[i], "-n")) g_runs = atoi(argv[i + 1]);
         else {
             fprintf(stderr, "usage: %s [-s KIB] [-c COLS] [-t types] [-r SECONDS] [-n RUNS]\n",
                     argv[0]);
             return 2;
         }
+    }
+    if (g_runs < 1) {
+        fprintf(stderr, "-n must be a positive number of runs\n");
+        return 2;
     }
     if (C <= 0 || C % 256) {
         fprintf(stderr, "-c must be a positive multiple of 256\n");

@@ -382,8 +382,7 @@ TGT INLINE void ktile_any(const int T, int64_t n, const void *w, size_t ws, int 
             KCASE(1, 1) KCASE(1, 2) KCASE(1, 3) KCASE(1, 4)
             KCASE(2, 1) KCASE(2, 2) KCASE(2, 3) KCASE(2, 4)
             KCASE(3, 1) KCASE(3, 2) KCASE(3, 3) KCASE(3, 4)
-            KCASE(4, 1) KCASE(4, 2) KCASE(4, 3) KCASE(4, 4)
-        default: break;
+        default: break;     /* 4 rows: ktile4 above */
         }
     }
 }
