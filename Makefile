@@ -29,10 +29,16 @@ SANFLAGS =
 OPT ?= -O2
 endif
 
+# The kernels' plain C loops (kernels/vec.h) are written for the vectorizer, which leaves a
+# loop scalar when a condition in it feeds a float operation that might trap: the clamps of
+# l4a_exp_approx kept SwiGLU one value at a time (1.5% of a 1.5B model's decode, 2 threads).
+# Nothing here reads the floating-point exception flags; the results are the same bits.
+$(BUILD)/obj/src/kernels/%.o: CFLAGS_VEC = -fno-trapping-math
+
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS_BASE = -std=c11 -g $(OPT) $(WARN) -D_GNU_SOURCE -fPIC -fvisibility=hidden \
-              -Iinclude -Isrc -DL4A_GIT_COMMIT='"$(GIT_COMMIT)"' $(SANFLAGS)
+              -Iinclude -Isrc -DL4A_GIT_COMMIT='"$(GIT_COMMIT)"' $(SANFLAGS) $(CFLAGS_VEC)
 CFLAGS_ALL = $(CFLAGS_BASE) $(CFLAGS)
 LDLIBS_LIB = -lm -lpthread -lutf8proc -lcjson -lmicrohttpd
 LDLIBS_APP = $(LDLIBS_LIB) -lcrypto
