@@ -90,8 +90,9 @@ grep -q '^llm4all_requests_total{status="4xx"} [1-9]' "$tmp/m.txt" && grep -q '^
 kill -TERM "$SPID"; wait "$SPID"
 
 # a full queue: one slot, no waiting room; a second request while the first runs gets 429
-# (the first is long enough to outlast the polling at any decode speed: 100 tokens had
-# finished before the second request came, once decode reached ~200 tok/s)
+# (the first must still run when the second comes: 100 tokens had finished first once decode
+# reached ~200 tok/s; 400 take about 2 s at that speed. Still a timing assumption: a decode
+# several times faster would need a longer first request)
 start_server "$tmp/queue.log" -np 1 -c 512 --queue 0 || finish
 URL=http://127.0.0.1:$PORT
 curl -sN "$URL/v1/completions" -d '{"prompt":"Once upon a time","max_tokens":400,"stream":true}' >"$tmp/q1.txt" &
