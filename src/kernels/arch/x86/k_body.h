@@ -31,9 +31,10 @@ enum { K2, K3, K4, K5, K6 };
 #define KWSIZE(T)                                                                              \
     ((T) == K2 ? 84 : (T) == K3 ? 110 : (T) == K4 ? 144 : (T) == K5 ? 176 : 210)
 
-/* int16 lanes all equal to lane j (0..7) of a vector holding 8 int16 in both halves. */
-TGT INLINE __m256i bcast16(__m256i s8x2, int j) {
-    return _mm256_shuffle_epi8(s8x2, _mm256_set1_epi16((short)(((2 * j + 1) << 8) | (2 * j))));
+/* int16 lanes all equal to byte j (0..7, zero-extended) of a vector holding 8 bytes at the
+ * start of both halves (the pshufb control's high byte 0x80 gives the zero). */
+TGT INLINE __m256i bcast8_16(__m256i b8x2, int j) {
+    return _mm256_shuffle_epi8(b8x2, _mm256_set1_epi16((short)(0x8000 | j)));
 }
 
 /* Scales of chunk k (elements 32k..32k+31, sub-blocks 2k and 2k+1 of 16) from 16 int16 scales
@@ -62,14 +63,23 @@ TGT INLINE __m256i bsum_dot(const l4a_block_q8_k *y, __m256i coef16) {
     return _mm256_madd_epi16(load32(y->bsums), coef16);
 }
 
-/* Q4_K/Q5_K: 8 six-bit scales and mins (packing in src/quant/q4_k.c) as int16 vectors. */
-TGT INLINE void k45_scales(const uint8_t *p, __m128i *sc, __m128i *m) {
+/* Q4_K/Q5_K: the 8 six-bit scales and the 8 mins (packing in src/quant/q4_k.c) as two 64-bit
+ * words of bytes, decoded in the general registers. */
+TGT INLINE void k45_scale_bytes(const uint8_t *p, uint64_t *sc, uint64_t *m) {
     const uint32_t u0 = ld32(p), u1 = ld32(p + 4), u2 = ld32(p + 8);
     const uint32_t sc_lo = u0 & 0x3F3F3F3Fu, m_lo = u1 & 0x3F3F3F3Fu;
     const uint32_t sc_hi = (u2 & 0x0F0F0F0Fu) | (((u0 >> 6) & 0x03030303u) << 4);
     const uint32_t m_hi = ((u2 >> 4) & 0x0F0F0F0Fu) | (((u1 >> 6) & 0x03030303u) << 4);
-    *sc = _mm_cvtepu8_epi16(_mm_setr_epi32((int)sc_lo, (int)sc_hi, 0, 0));
-    *m = _mm_cvtepu8_epi16(_mm_setr_epi32((int)m_lo, (int)m_hi, 0, 0));
+    *sc = sc_lo | (uint64_t)sc_hi << 32;
+    *m = m_lo | (uint64_t)m_hi << 32;
+}
+
+/* The same as int16 vectors (avx512_k.c). */
+TGT INLINE void k45_scales(const uint8_t *p, __m128i *sc, __m128i *m) {
+    uint64_t s, n;
+    k45_scale_bytes(p, &s, &n);
+    *sc = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)s));
+    *m = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)n));
 }
 
 /* Q3_K: 16 signed 6-bit scales (packing in src/quant/q3_k.c) as int16. */
@@ -149,11 +159,15 @@ TGT INLINE void ks_q3_k(const int NA, const uint8_t *b, const uint8_t *a, size_t
 /* Q4_K (qh == NULL) and Q5_K: d at 0, dmin at 2, scales at 4, Q5_K's qh at 16, qs after. */
 TGT INLINE void ks_q45_k(const int T, const int NA, const uint8_t *b, const uint8_t *a,
                          size_t as, int64_t i, __m256i *is, __m256i *ms) {
-    __m128i sc8, m8;
-    k45_scales(b + 4, &sc8, &m8);
-    const __m256i sc2 = _mm256_broadcastsi128_si256(sc8);
-    /* mins per pair of bsums: [m0 m0 m1 m1 ... m7 m7] */
-    const __m256i m16 = _mm256_set_m128i(_mm_unpackhi_epi16(m8, m8), _mm_unpacklo_epi16(m8, m8));
+    /* The scale bytes in both halves (bcast8_16 widens them) and the mins doubled per pair
+     * of bsums, [m0 m0 m1 m1 ... m7 m7] as int16: 5 vector instructions where widening both
+     * to int16 first took 12. They run on the two shuffle pipes, the busiest here (with
+     * pshufb and the shifts; Zen 3): Q4_K decode 1.10x in cache. */
+    uint64_t scb, mb;
+    k45_scale_bytes(b + 4, &scb, &mb);
+    const __m256i sc2 = _mm256_set1_epi64x((long long)scb);
+    const __m128i m8 = _mm_cvtsi64_si128((long long)mb);
+    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
     const uint8_t *qs = b + (T == K5 ? 48 : 16);
     __m256i hb = T == K5 ? load32(b + 16) : _mm256_setzero_si256();
 #pragma GCC unroll 4
@@ -169,7 +183,7 @@ TGT INLINE void ks_q45_k(const int T, const int NA, const uint8_t *b, const uint
             u1 = _mm256_or_si256(u1, _mm256_and_si256(_mm256_slli_epi16(hb, 3), bit4));
             hb = _mm256_srli_epi16(hb, 2);
         }
-        const __m256i s0 = bcast16(sc2, 2 * p), s1 = bcast16(sc2, 2 * p + 1);
+        const __m256i s0 = bcast8_16(sc2, 2 * p), s1 = bcast8_16(sc2, 2 * p + 1);
 #pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {
             is[c] = madd_acc(is[c], _mm256_maddubs_epi16(u0, load32(YB(c)->qs + 64 * p)), s0);
