@@ -149,6 +149,7 @@ int app_cmd_bench(int argc, char **argv) {
         cJSON_AddNumberToObject(j, "tg_tok_s_sd", sg.sd);
         cJSON_AddNumberToObject(j, "peak_rss_bytes", (double)l4a_peak_rss());
         cJSON_AddNumberToObject(j, "size_bytes", (double)l4a_model_size_bytes(m));
+        cJSON_AddNumberToObject(j, "decode_bytes", (double)l4a_model_decode_bytes(m));
         char *s = cJSON_Print(j);
         if (s) puts(s);
         free(s);

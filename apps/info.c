@@ -111,6 +111,8 @@ static void print_text(const l4a_model *m, const char *path, const type_row *row
            (unsigned long long)l4a_model_size_bytes(m),
            l4a_model_n_params(m) ? 8.0 * (double)l4a_model_size_bytes(m) /
                                        (double)l4a_model_n_params(m) : 0.0);
+    printf("read per token:  %llu bytes (the weights a generated token reads)\n",
+           (unsigned long long)l4a_model_decode_bytes(m));
     printf("n_vocab:         %d\n", l4a_model_n_vocab(m));
     printf("n_ctx_train:     %d\n", l4a_model_n_ctx_train(m));
     printf("n_embd:          %d\n", l4a_model_n_embd(m));
@@ -143,6 +145,7 @@ static int print_json(const l4a_model *m, const char *path, const type_row *rows
     cJSON_AddStringToObject(o, "name", l4a_model_name(m));
     cJSON_AddNumberToObject(o, "n_params", (double)l4a_model_n_params(m));
     cJSON_AddNumberToObject(o, "tensor_bytes", (double)l4a_model_size_bytes(m));
+    cJSON_AddNumberToObject(o, "decode_bytes", (double)l4a_model_decode_bytes(m));
     cJSON_AddNumberToObject(o, "n_vocab", l4a_model_n_vocab(m));
     cJSON_AddNumberToObject(o, "n_ctx_train", l4a_model_n_ctx_train(m));
     cJSON_AddNumberToObject(o, "n_embd", l4a_model_n_embd(m));

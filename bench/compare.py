@@ -5,9 +5,11 @@ For each model and thread count, alternates an llm4all run (`llm4all bench --jso
 process) and a llama.cpp run (llama-cpp-python, one fresh process, same file, same threads,
 same prompt and generation lengths) REPS times, then prints medians: prompt tokens/s (pp),
 generation tokens/s (tg), their ratios llm4all/llama.cpp, peak RSS of each process (from
-wait4), and the decode bound: weight bytes streamed per second against the read bandwidth
-that bench/bw.c measures after each A B pair of the same row (their median: on a shared VM
-the figure moves with the hour, so each row is divided by its own).
+wait4), and the decode bound: the bytes of weights a generated token reads (`llm4all info`'s
+decode_bytes: an untied model's embedding table is read one row per token) streamed per second,
+against the read bandwidth that bench/bw.c measures before the first A B pair of the row and
+after each (their median: on a shared VM the figure moves with the hour, so each row is
+divided by its own).
 
 --requant q8_0,q4_0 adds, for each model, its requantisation to those types, written once by
 llama.cpp's own quantizer (llama_model_quantize, from the same llama-cpp-python) into
@@ -115,9 +117,11 @@ def main():
     for name, path in todo:
         info = json.loads(subprocess.run(["build/llm4all", "info", "-m", path, "--json"],
                                          capture_output=True, text=True, check=True).stdout)
-        wbytes = info.get("size_bytes") or os.path.getsize(path)
+        # The weights a generated token reads (not the file size: an untied model's embedding
+        # table is read one row per token - 131 MB of qwen2.5-1.5b's 1.12 GB file).
+        wbytes = info["decode_bytes"]
         for T in [int(t) for t in a.threads.split(",")]:
-            A, B, BW = [], [], []
+            A, B, BW = [], [], [read_bw()]     # before the first pair and after each one
             for r in range(a.reps):
                 out, rss = run_measured(["build/llm4all", "bench", "-m", path, "-p", str(a.p),
                                          "-n", str(a.n), "-r", "1", "-t", str(T), "--json"]
@@ -153,7 +157,7 @@ def main():
         print(json.dumps(rows, indent=1))
         return
     print(f"\ncommit {commit}, cpu {os.cpu_count()} vCPU, read bandwidth (bench/bw.c, 2 "
-          f"threads, 4 KiB pages, after every A B pair) median {statistics.median(all_bw):.1f} "
+          f"threads, 4 KiB pages, before a row and after each A B pair) median {statistics.median(all_bw):.1f} "
           f"GB/s, {min(all_bw):.1f} to {max(all_bw):.1f}; medians of {a.reps} alternating "
           f"runs, pp{a.p} / tg{a.n}\n")
     print("| model | t | pp llm4all | pp llama.cpp | ratio | tg llm4all | tg llama.cpp | ratio "

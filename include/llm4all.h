@@ -116,6 +116,9 @@ L4A_API int32_t l4a_model_n_head(const l4a_model *m);
 L4A_API int32_t l4a_model_n_head_kv(const l4a_model *m);
 L4A_API uint64_t l4a_model_n_params(const l4a_model *m);
 L4A_API uint64_t l4a_model_size_bytes(const l4a_model *m);  /* bytes of tensor data */
+/* Bytes of weights one generated token reads: the tensor data less the embedding table's
+ * unread rows (all of it is read when the output projection is tied to it). */
+L4A_API uint64_t l4a_model_decode_bytes(const l4a_model *m);
 L4A_API uint64_t l4a_model_file_size(const l4a_model *m);
 
 /* Metadata, in file order. Keys and values are rendered as text (arrays as "[n items]" or a

@@ -466,6 +466,17 @@ int32_t l4a_model_n_head(const l4a_model *m) { return m ? m->hp.n_head : 0; }
 int32_t l4a_model_n_head_kv(const l4a_model *m) { return m ? m->hp.n_head_kv : 0; }
 uint64_t l4a_model_n_params(const l4a_model *m) { return m ? m->n_params : 0; }
 uint64_t l4a_model_size_bytes(const l4a_model *m) { return m ? m->size_bytes : 0; }
+
+/* A generated token reads every weight once, but of token_embd only its own row - unless the
+ * output projection is token_embd (tied), which reads all of it. Files that are only a
+ * vocabulary (no tensors bound) read nothing. */
+uint64_t l4a_model_decode_bytes(const l4a_model *m) {
+    if (!m || !m->tok_embd) return 0;
+    uint64_t bytes = m->size_bytes, row = 0;
+    if (m->output != m->tok_embd && l4a_row_size(m->tok_embd->type, m->tok_embd->ne[0], &row))
+        bytes -= m->tok_embd->n_bytes - row;
+    return bytes;
+}
 uint64_t l4a_model_file_size(const l4a_model *m) { return m ? m->gguf->file.size : 0; }
 
 /* ---------------------------------------------------------------- metadata and tensors */

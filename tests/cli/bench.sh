@@ -5,7 +5,7 @@
 name=bench; . "$(dirname "$0")/lib.sh"
 need jq
 out=$("$BIN" bench -m smollm2-135m -p 8 -n 2 -r 2 -t 1 --json 2>/dev/null)
-for f in pp_tok_s tg_tok_s peak_rss_bytes size_bytes; do
+for f in pp_tok_s tg_tok_s peak_rss_bytes size_bytes decode_bytes; do
     echo "$out" | jq -e ".$f > 0" >/dev/null && ok || bad "json field $f: $out"
 done
 echo "$out" | jq -e '.n_prompt == 8 and .n_gen == 2 and .repetitions == 2 and .threads == 1' \

@@ -35,6 +35,13 @@ for spec in smollm2-135m:llama:49152:98362432:chatml:true \
     jqcheck "$tmp/$M.json" 'has("metadata") | not' "$M no metadata without --meta"
 done
 jqcheck "$tmp/qwen2.5-1.5b-instruct.json" '.name == "Qwen2.5 Coder 1.5B Instruct GGUF"' "qwen name"
+# decode_bytes: smollm2 and gemma3 tie the output to token_embd, which a token then reads whole;
+# qwen2.5 has its own output.weight, and of token_embd (Q4_K, 151936 rows of 1536: 6 blocks of
+# 144 bytes each) a token reads one row.
+jqcheck "$tmp/smollm2-135m.json" '.decode_bytes == .tensor_bytes' "smollm2 decode bytes (tied)"
+jqcheck "$tmp/gemma3-270m.json" '.decode_bytes == .tensor_bytes' "gemma3 decode bytes (tied)"
+jqcheck "$tmp/qwen2.5-1.5b-instruct.json" '.tensor_bytes - .decode_bytes == 151935 * 6 * 144' \
+    "qwen decode bytes (token_embd less one row)"
 
 expect 0 "info --meta --json" "$BIN" info -m smollm2-135m --meta --json
 jqcheck "$tmp/out" '.metadata["general.architecture"] == "llama"' "--meta key"
