@@ -157,7 +157,8 @@ def main():
         print(json.dumps(rows, indent=1))
         return
     print(f"\ncommit {commit}, cpu {os.cpu_count()} vCPU, read bandwidth (bench/bw.c, 2 "
-          f"threads, 4 KiB pages, before a row and after each A B pair) median {statistics.median(all_bw):.1f} "
+          f"threads, 4 KiB pages, before a row and after each A B pair) median "
+          f"{statistics.median(all_bw):.1f} "
           f"GB/s, {min(all_bw):.1f} to {max(all_bw):.1f}; medians of {a.reps} alternating "
           f"runs, pp{a.p} / tg{a.n}\n")
     print("| model | t | pp llm4all | pp llama.cpp | ratio | tg llm4all | tg llama.cpp | ratio "

@@ -39,8 +39,10 @@
 /* The 8 six-bit scales of a Q4_K/Q5_K row as int16 in every 128-bit lane, and the
  * 8 mins doubled [m0 m0 m1 m1 ...] (one per bsum). */
 TGT INLINE void zk45_scales(const uint8_t *b, __m512i *sc_all, __m256i *m16) {
-    __m128i sc8, m8;
-    k45_scales(b + 4, &sc8, &m8);
+    uint64_t s, n;
+    k45_scale_bytes(b + 4, &s, &n);
+    const __m128i sc8 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)s));
+    const __m128i m8 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)n));
     *sc_all = _mm512_broadcast_i32x4(sc8);
     *m16 = _mm256_set_m128i(_mm_unpackhi_epi16(m8, m8), _mm_unpacklo_epi16(m8, m8));
 }

@@ -74,14 +74,6 @@ TGT INLINE void k45_scale_bytes(const uint8_t *p, uint64_t *sc, uint64_t *m) {
     *m = m_lo | (uint64_t)m_hi << 32;
 }
 
-/* The same as int16 vectors (avx512_k.c). */
-TGT INLINE void k45_scales(const uint8_t *p, __m128i *sc, __m128i *m) {
-    uint64_t s, n;
-    k45_scale_bytes(p, &s, &n);
-    *sc = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)s));
-    *m = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)n));
-}
-
 /* Q3_K: 16 signed 6-bit scales (packing in src/quant/q3_k.c) as int16. */
 TGT INLINE __m256i k3_scales(const uint8_t *p) {
     const uint32_t u0 = ld32(p), u1 = ld32(p + 4), u2 = ld32(p + 8);
