@@ -131,6 +131,9 @@ int app_cmd_bench(int argc, char **argv) {
     type_histogram(m, types, sizeof types);
     const int32_t nt = o.n_threads > 0 ? o.n_threads : l4a_n_physical_cores();
     const double rss_mib = (double)l4a_peak_rss() / (1024.0 * 1024.0);
+    const uint64_t huge = l4a_huge_page_bytes();
+    fprintf(stderr, "bench: memory on 2 MiB pages: %.0f MiB (weights a token reads: %.0f MiB)\n",
+            (double)huge / (1 << 20), (double)l4a_model_decode_bytes(m) / (1 << 20));
     if (o.json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "model", path);
@@ -150,6 +153,7 @@ int app_cmd_bench(int argc, char **argv) {
         cJSON_AddNumberToObject(j, "peak_rss_bytes", (double)l4a_peak_rss());
         cJSON_AddNumberToObject(j, "size_bytes", (double)l4a_model_size_bytes(m));
         cJSON_AddNumberToObject(j, "decode_bytes", (double)l4a_model_decode_bytes(m));
+        cJSON_AddNumberToObject(j, "huge_page_bytes", (double)huge);
         char *s = cJSON_Print(j);
         if (s) puts(s);
         free(s);

@@ -581,6 +581,9 @@ L4A_API l4a_status l4a_rouge_tokens(const char *text, char **out);
 L4A_API int32_t l4a_n_physical_cores(void);
 /* Peak resident set size of this process in bytes (0 if unknown). */
 L4A_API uint64_t l4a_peak_rss(void);
+/* Bytes of this process's memory mapped now with 2 MiB pages, anonymous and file-backed (0 if
+ * none or unknown): how much of a model's weights the kernel gave huge pages. */
+L4A_API uint64_t l4a_huge_page_bytes(void);
 /* Description of the CPU and the kernels chosen, e.g. "x86-64 avx2 fma f16c". */
 L4A_API const char *l4a_cpu_features(void);
 

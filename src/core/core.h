@@ -61,6 +61,7 @@ typedef struct l4a_mapped_file {
     const uint8_t *data;    /* read-only view of the whole file (NULL for an empty file) */
     uint64_t size;
     bool mapped;            /* true: mmap'ed; false: read into memory */
+    bool anon;              /* read into anonymous memory (mmap'ed), not the heap */
 } l4a_mapped_file;
 
 /* Map (or read, when use_mmap is false) a whole file. Errors name the path. */

@@ -31,6 +31,22 @@ uint64_t l4a_peak_rss(void) {
     return (uint64_t)ru.ru_maxrss * 1024u; /* Linux reports KiB */
 }
 
+uint64_t l4a_huge_page_bytes(void) {
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    if (!f) return 0;
+    char line[256];
+    uint64_t kib = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long v;
+        if (sscanf(line, "AnonHugePages: %llu kB", &v) == 1 ||
+            sscanf(line, "FilePmdMapped: %llu kB", &v) == 1 ||
+            sscanf(line, "ShmemPmdMapped: %llu kB", &v) == 1)
+            kib += v;
+    }
+    fclose(f);
+    return kib * 1024u;
+}
+
 /* Count distinct (physical id, core id) pairs in /proc/cpuinfo; fall back to online CPUs. */
 int32_t l4a_n_physical_cores(void) {
     FILE *f = fopen("/proc/cpuinfo", "r");

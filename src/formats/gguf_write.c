@@ -10,8 +10,10 @@
 #include "formats/gguf_write.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct out {
     FILE *f;
@@ -112,7 +114,13 @@ l4a_status l4a_gguf_write(const l4a_gguf *g, const char *path) {
         put(&o, g->tensors[i].data, g->tensors[i].n_bytes);
         if (i + 1 < g->n_tensors) pad(&o, align);  /* data_start is aligned: offsets are */
     }
-    const bool werr = o.err;
+    /* On disk before the rename (no half file under the final name after a crash), then out
+     * of the page cache: its small folios would give the next mapping 4 KiB pages (file.c). */
+    bool werr = o.err || fflush(o.f) != 0;
+    if (!werr && !st) {
+        werr = fdatasync(fileno(o.f)) != 0;
+        if (!werr) (void)posix_fadvise(fileno(o.f), 0, 0, POSIX_FADV_DONTNEED);
+    }
     if (fclose(o.f) != 0 && !st) st = l4a_fail(L4A_ERR_IO, "cannot write '%s'", tmp);
     if (!st && werr) st = l4a_fail(L4A_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
     if (!st && rename(tmp, path) != 0)

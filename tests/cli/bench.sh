@@ -10,6 +10,8 @@ for f in pp_tok_s tg_tok_s peak_rss_bytes size_bytes decode_bytes; do
 done
 echo "$out" | jq -e '.n_prompt == 8 and .n_gen == 2 and .repetitions == 2 and .threads == 1' \
     >/dev/null && ok || bad "json echoes its settings: $out"
+echo "$out" | jq -e '.huge_page_bytes >= 0 and .huge_page_bytes <= .peak_rss_bytes' >/dev/null &&
+    ok || bad "huge_page_bytes within the peak RSS: $out"
 echo "$out" | jq -e '.depth == 0' >/dev/null && ok || bad "depth defaults to 0: $out"
 echo "$out" | jq -e '.types | test("Q4_1:210")' >/dev/null && ok || bad "types: $out"
 table=$("$BIN" bench -m smollm2-135m -p 8 -n 2 -r 1 -t 1 2>/dev/null)
