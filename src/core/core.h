@@ -67,6 +67,11 @@ typedef struct l4a_mapped_file {
 /* Map (or read, when use_mmap is false) a whole file. Errors name the path. */
 l4a_status l4a_file_map(const char *path, bool use_mmap, l4a_mapped_file *out);
 void l4a_file_unmap(l4a_mapped_file *f);
+/* Advise that bytes p..p+n of a mapped file are read a little at a time (an untied embedding
+ * table, one row per token): 4 KiB pages there, so a row read does not bring its whole 2 MiB
+ * page into the resident set. Only the 2 MiB pages wholly inside the range change; nothing for
+ * a file read into memory or a range outside f. */
+void l4a_file_advise_sparse(const l4a_mapped_file *f, const void *p, uint64_t n);
 
 /* ---- time */
 double l4a_time_s(void);    /* monotonic seconds */

@@ -8,8 +8,9 @@
  * A mapped file gets 2 MiB pages where the kernel keeps the file's page cache in 2 MiB folios
  * (Linux 6.x on ext4, xfs and others: the advice makes readahead allocate them). Pages already
  * cached in small folios, as after the file was written, stay 4 KiB until they leave the cache:
- * so the writers of model files (gguf_write.c, `llm4all pull`) drop them once on disk. Either way the advice only changes speed: without it, or where the
- * kernel refuses it, the bytes are the same.
+ * so the writers of model files (gguf_write.c, `llm4all pull`) drop them once on disk. The
+ * advice only changes speed: without it, or where the kernel refuses it, the bytes are the
+ * same.
  */
 #include "core/core.h"
 
@@ -125,4 +126,14 @@ void l4a_file_unmap(l4a_mapped_file *f) {
     if (!f || !f->data) return;
     free_buffer(f);
     memset(f, 0, sizeof *f);
+}
+
+void l4a_file_advise_sparse(const l4a_mapped_file *f, const void *p, uint64_t n) {
+    if (!f || !f->mapped || !f->data) return;
+    uintptr_t lo = (uintptr_t)p, hi = lo + (uintptr_t)n;
+    const uintptr_t begin = (uintptr_t)f->data, end = begin + (uintptr_t)f->size;
+    if (lo < begin || hi > end || hi < lo) return;
+    lo = (lo + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    hi &= ~(uintptr_t)(HUGE_PAGE - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_NOHUGEPAGE);  /* advice, as above */
 }

@@ -294,6 +294,7 @@ static l4a_status bind_tensors(l4a_model *m) {
         (st = bind(&b, "rope_freqs.weight", hp->n_rot / 2, 0, false, &m->rope_freqs)))
         goto done;
     if (!m->output) m->output = m->tok_embd;    /* tied embeddings */
+    else l4a_file_advise_sparse(&g->file, m->tok_embd->data, m->tok_embd->n_bytes);
 
     m->layers = l4a_calloc((size_t)hp->n_layer, sizeof *m->layers);
     if (!m->layers) {
