@@ -6,7 +6,7 @@
  * transparent huge pages. Decode reads every weight once per token; with 4 KiB pages a 1 GB
  * model is a quarter of a million page-table entries per token, with 2 MiB pages five hundred.
  * A mapped file gets 2 MiB pages where the kernel keeps the file's page cache in 2 MiB folios
- * (Linux 6.x on ext4, xfs and others: the advice makes readahead allocate them). Pages already
+ * (seen on Linux 6.18 with ext4: the advice makes readahead allocate them). Pages already
  * cached in small folios, as after the file was written, stay 4 KiB until they leave the cache:
  * so the writers of model files (gguf_write.c, `llm4all pull`) drop them once on disk. The
  * advice only changes speed: without it, or where the kernel refuses it, the bytes are the
