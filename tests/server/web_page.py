@@ -108,8 +108,16 @@ try:
         drv.find_element(By.ID, "dl-json").click()
         md = os.path.join(downloads, "compte-rendu.md")
         js = os.path.join(downloads, "compte-rendu.json")
-        for _ in range(100):
-            if os.path.exists(md) and os.path.exists(js):
+        # Chromium writes a download into a hidden temporary file, then a .crdownload, then
+        # renames it to its name: done when both names are there, not empty, and nothing is
+        # left in progress beside them
+        def downloaded():
+            busy = any(n.endswith(".crdownload") or n.startswith(".org.chromium.")
+                       for n in os.listdir(downloads))
+            return not busy and all(os.path.isfile(f) and os.path.getsize(f) > 0
+                                    for f in (md, js))
+        for _ in range(200):
+            if downloaded():
                 break
             time.sleep(0.1)
         md_ok = os.path.exists(md) and "## Décisions" in open(md, encoding="utf-8").read()
