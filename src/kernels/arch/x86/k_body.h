@@ -64,7 +64,7 @@ TGT INLINE __m256i bsum_dot(const l4a_block_q8_k *y, __m256i coef16) {
 }
 
 /* Q4_K/Q5_K: the 8 six-bit scales and the 8 mins (packing in src/quant/q4_k.c) as two 64-bit
- * words of bytes, decoded in the general registers. */
+ * words of bytes, decoded in the general registers (tiles of 1 to 3 rows). */
 TGT INLINE void k45_scale_bytes(const uint8_t *p, uint64_t *sc, uint64_t *m) {
     const uint32_t u0 = ld32(p), u1 = ld32(p + 4), u2 = ld32(p + 8);
     const uint32_t sc_lo = u0 & 0x3F3F3F3Fu, m_lo = u1 & 0x3F3F3F3Fu;
@@ -72,6 +72,31 @@ TGT INLINE void k45_scale_bytes(const uint8_t *p, uint64_t *sc, uint64_t *m) {
     const uint32_t m_hi = ((u2 >> 4) & 0x0F0F0F0Fu) | (((u1 >> 6) & 0x03030303u) << 4);
     *sc = sc_lo | (uint64_t)sc_hi << 32;
     *m = m_lo | (uint64_t)m_hi << 32;
+}
+
+/* The same decoding for two super-blocks at once, in vector registers (tiles of 4 rows: 7
+ * vector instructions per two rows where the general registers took about 20 per row).
+ * Dword lanes of each half, [u0 u1 u2 -] in, [sc_lo sc_hi m_lo m_hi] out: half h holds the
+ * 8 scales (bytes 0..7) and the 8 mins (bytes 8..15) of the super-block at p[h]. The 16 bytes
+ * read at p + 4 are the 12 scale bytes and 4 of the quants that follow them. */
+TGT INLINE __m256i k45_scales2(const uint8_t *p0, const uint8_t *p1) {
+    const __m256i v = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p0 + 4))),
+        _mm_loadu_si128((const __m128i *)(p1 + 4)), 1);
+    const __m256i a = _mm256_srlv_epi32(_mm256_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)),
+                                        _mm256_setr_epi32(0, 0, 0, 4, 0, 0, 0, 4));
+    const __m256i b = _mm256_srli_epi32(_mm256_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 2);
+    const __m256i lo = _mm256_and_si256(   /* [u0 u2 u1 u2>>4] & [3F 0F 3F 0F] */
+        a, _mm256_setr_epi32(0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F,
+                             0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F));
+    const __m256i hi = _mm256_and_si256(   /* bits 6..7 of u0, u1 to bits 4..5 */
+        b, _mm256_setr_epi32(0, 0x30303030, 0, 0x30303030, 0, 0x30303030, 0, 0x30303030));
+    return _mm256_or_si256(lo, hi);
+}
+
+/* Half h of k45_scales2's result in both halves: what ks_q45_k takes. */
+TGT INLINE __m256i k45_scales_row(__m256i two, int h) {
+    return h ? _mm256_permute4x64_epi64(two, 0xEE) : _mm256_permute4x64_epi64(two, 0x44);
 }
 
 /* Q3_K: 16 signed 6-bit scales (packing in src/quant/q3_k.c) as int16. */
@@ -148,18 +173,18 @@ TGT INLINE void ks_q3_k(const int NA, const uint8_t *b, const uint8_t *a, size_t
     }
 }
 
-/* Q4_K (qh == NULL) and Q5_K: d at 0, dmin at 2, scales at 4, Q5_K's qh at 16, qs after. */
-TGT INLINE void ks_q45_k(const int T, const int NA, const uint8_t *b, const uint8_t *a,
-                         size_t as, int64_t i, __m256i *is, __m256i *ms) {
-    /* The scale bytes in both halves (bcast8_16 widens them) and the mins doubled per pair
-     * of bsums, [m0 m0 m1 m1 ... m7 m7] as int16: 5 vector instructions where widening both
-     * to int16 first took 12 (Q4_K decode 1.10x in cache on Zen 3, where these kernels run
-     * about as fast as they issue vector instructions). */
-    uint64_t scb, mb;
-    k45_scale_bytes(b + 4, &scb, &mb);
-    const __m256i sc2 = _mm256_set1_epi64x((long long)scb);
-    const __m128i m8 = _mm_cvtsi64_si128((long long)mb);
-    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+/* Q4_K (qh == NULL) and Q5_K: d at 0, dmin at 2, scales at 4, Q5_K's qh at 16, qs after.
+ * sm: the row's 8 scale bytes (0..7) and 8 mins (8..15), in both halves (k45_scales_row). */
+TGT INLINE void ks_q45_k(const int T, const int NA, const uint8_t *b, __m256i sm,
+                         const uint8_t *a, size_t as, int64_t i, __m256i *is, __m256i *ms) {
+    /* The scale bytes broadcast to int16 lanes by vpshufb (bcast8_16), the mins doubled per
+     * pair of bsums, [m0 m0 m1 m1 ... m7 m7] as int16, by one more: in cache, where these
+     * kernels run about as fast as they issue instructions, every instruction per super-block
+     * counts (widening both to int16 first had taken 12 per row: Q4_K decode 1.10x on Zen 3
+     * without them). */
+    const __m256i m16 = _mm256_shuffle_epi8(
+        sm, _mm256_setr_epi8(8, -1, 8, -1, 9, -1, 9, -1, 10, -1, 10, -1, 11, -1, 11, -1, 12, -1,
+                             12, -1, 13, -1, 13, -1, 14, -1, 14, -1, 15, -1, 15, -1));
     const uint8_t *qs = b + (T == K5 ? 48 : 16);
     __m256i hb = T == K5 ? load32(b + 16) : _mm256_setzero_si256();
 #pragma GCC unroll 4
@@ -175,7 +200,7 @@ TGT INLINE void ks_q45_k(const int T, const int NA, const uint8_t *b, const uint
             u1 = _mm256_or_si256(u1, _mm256_and_si256(_mm256_slli_epi16(hb, 3), bit4));
             hb = _mm256_srli_epi16(hb, 2);
         }
-        const __m256i s0 = bcast8_16(sc2, 2 * p), s1 = bcast8_16(sc2, 2 * p + 1);
+        const __m256i s0 = bcast8_16(sm, 2 * p), s1 = bcast8_16(sm, 2 * p + 1);
 #pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {
             is[c] = madd_acc(is[c], _mm256_maddubs_epi16(u0, load32(YB(c)->qs + 64 * p)), s0);
@@ -280,16 +305,38 @@ TGT INLINE __m128 kfinish4(const int T, const uint8_t *const *b, const l4a_block
     return _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(da, dd), _mm_cvtepi32_ps(g)));
 }
 
-/* The integer lanes of super-block i of the weight row at b (see above). */
-TGT INLINE void ksums(const int T, const int NA, const uint8_t *b, const uint8_t *a, size_t as,
-                      int64_t i, __m256i *is, __m256i *ms) {
+/* The integer lanes of super-block i of the weight row at b (see above); sm: Q4_K's and
+ * Q5_K's decoded scales and mins (ks_q45_k), unused by the others. */
+TGT INLINE void ksums(const int T, const int NA, const uint8_t *b, __m256i sm, const uint8_t *a,
+                      size_t as, int64_t i, __m256i *is, __m256i *ms) {
     switch (T) {
     case K2: ks_q2_k(NA, b, a, as, i, is, ms); break;
     case K3: ks_q3_k(NA, b, a, as, i, is); break;
-    case K4: ks_q45_k(K4, NA, b, a, as, i, is, ms); break;
-    case K5: ks_q45_k(K5, NA, b, a, as, i, is, ms); break;
+    case K4: ks_q45_k(K4, NA, b, sm, a, as, i, is, ms); break;
+    case K5: ks_q45_k(K5, NA, b, sm, a, as, i, is, ms); break;
     default: ks_q6_k(NA, b, a, as, i, is); break;
     }
+}
+
+/* Q4_K's and Q5_K's scales and mins of one row for ksums, decoded alone. */
+TGT INLINE __m256i k45_scales1(const int T, const uint8_t *b) {
+    if (T != K4 && T != K5) return _mm256_setzero_si256();
+    uint64_t sc, m;
+    k45_scale_bytes(b + 4, &sc, &m);
+    return _mm256_set_epi64x((long long)m, (long long)sc, (long long)m, (long long)sc);
+}
+
+/* ... and of 4 rows at b[0..3], two by two (k45_scales2). */
+TGT INLINE void k45_scales4(const int T, const uint8_t *const *b, __m256i *sm) {
+    if (T != K4 && T != K5) {
+        sm[0] = sm[1] = sm[2] = sm[3] = _mm256_setzero_si256();
+        return;
+    }
+    const __m256i s01 = k45_scales2(b[0], b[1]), s23 = k45_scales2(b[2], b[3]);
+    sm[0] = k45_scales_row(s01, 0);
+    sm[1] = k45_scales_row(s01, 1);
+    sm[2] = k45_scales_row(s23, 0);
+    sm[3] = k45_scales_row(s23, 1);
 }
 
 /* ---- tiles: NW weight rows x NA activation rows over nb super-blocks */
@@ -303,7 +350,7 @@ TGT INLINE void ktile(const int T, const int NW, const int NA, int64_t nb, const
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
             prefetch_bytes(b + (size_t)NW * ws, KWSIZE(T));
             __m256i is[4], ms[4] = {0};
-            ksums(T, NA, b, a, as, i, is, ms);
+            ksums(T, NA, b, k45_scales1(T, b), a, as, i, is, ms);
             kfinish1(T, NA, b, a, as, i, is, ms, acc[r]);
         }
     }
@@ -326,22 +373,19 @@ TGT INLINE void ktile4(const int T, const int NA, int64_t nb, const uint8_t *w, 
     for (int64_t i = 0; i < nb; i++) {
         const uint8_t *b[4];
         prefetch_bytes(next + 4 * (size_t)i * KWSIZE(T), 4 * KWSIZE(T));
-        if (NA == 1) {      /* decode: the lanes straight into kfinish4's arrays */
-            __m256i is1[4], ms1[4] = {0};
 #pragma GCC unroll 4
-            for (int r = 0; r < 4; r++) {
-                b[r] = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
-                ksums(T, 1, b[r], a, as, i, &is1[r], &ms1[r]);
-            }
+        for (int r = 0; r < 4; r++) b[r] = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
+        if (NA == 1) {      /* decode: the lanes straight into kfinish4's arrays */
+            __m256i sm[4], is1[4], ms1[4] = {0};
+            k45_scales4(T, b, sm);
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++) ksums(T, 1, b[r], sm[r], a, as, i, &is1[r], &ms1[r]);
             acc[0] = kfinish4(T, b, YB(0), is1, ms1, acc[0]);
             continue;
         }
         __m256i is[4][4], ms[4][4] = {{{0}}};   /* [row][activation row] */
 #pragma GCC unroll 4
-        for (int r = 0; r < 4; r++) {
-            b[r] = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
-            ksums(T, NA, b[r], a, as, i, is[r], ms[r]);
-        }
+        for (int r = 0; r < 4; r++) ksums(T, NA, b[r], k45_scales1(T, b[r]), a, as, i, is[r], ms[r]);
 #pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {
             const __m256i isc[4] = {is[0][c], is[1][c], is[2][c], is[3][c]};
