@@ -11,13 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct { _Atomic int *hits; int64_t n; } cover_arg;
+typedef struct { _Atomic int *hits; int64_t n; int guided_threads; } cover_arg;
 
 static void cover(void *raw, int ith, int nth, int tid) {
     (void)tid;
     cover_arg *a = raw;
     int64_t b, e;
-    l4a_split(a->n, ith, nth, &b, &e);
+    if (a->guided_threads) l4a_split_guided(a->n, ith, nth, a->guided_threads, &b, &e);
+    else l4a_split(a->n, ith, nth, &b, &e);
     for (int64_t i = b; i < e; i++) atomic_fetch_add(&a->hits[i], 1);
 }
 
@@ -28,16 +29,45 @@ static void test_pool(int n_threads) {
     CHECK_EQ_INT(l4a_pool_size(p), n_threads);
     enum { N = 1001 };
     static _Atomic int hits[N];
-    for (int rep = 0; rep < 200; rep++) {
+    for (int rep = 0; rep < 400; rep++) {
         for (int i = 0; i < N; i++) atomic_store(&hits[i], 0);
-        cover_arg a = {hits, N - rep};
+        cover_arg a = {hits, N - rep / 2, rep % 2 ? n_threads : 0};
         l4a_pool_run(p, cover, &a);
         int bad = 0;
-        for (int i = 0; i < N; i++) bad += atomic_load(&hits[i]) != (i < N - rep ? 1 : 0);
+        for (int i = 0; i < N; i++) bad += atomic_load(&hits[i]) != (i < a.n ? 1 : 0);
         if (bad) { CHECK_MSG(bad == 0, "rep %d: %d rows wrong", rep, bad); break; }
     }
     CHECK(1);
     l4a_pool_free(p);
+}
+
+/* Shrinking parts: in order, back to back, covering [0, n); each no larger than the one
+ * before it but the last, which is under 2 % of n (give or take a row per part) when there
+ * are 8 parts per thread, as in the pool; one part is everything. */
+static void test_split_guided(void) {
+    static const int64_t ns[] = {0, 1, 7, 100, 1120, 100000};
+    int bad = 0;
+    for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
+        for (int threads = 1; threads <= 16; threads++) {
+            const int64_t n = ns[k];
+            const int nth = threads == 1 ? 1 : 8 * threads;
+            int64_t at = 0, prev = n;
+            for (int part = 0; part < nth; part++) {
+                int64_t b, e;
+                l4a_split_guided(n, part, nth, threads, &b, &e);
+                const bool last = part == nth - 1;
+                bad += b != at || e < b || (!last && e - b > prev) ||
+                       (last && threads > 1 && (double)(e - b) > 0.02 * (double)n + nth);
+                at = e;
+                prev = e - b;
+            }
+            bad += at != n;
+            if (bad) {
+                CHECK_MSG(false, "l4a_split_guided n %lld, %d threads", (long long)n, threads);
+                return;
+            }
+        }
+    CHECK(1);
 }
 
 /* A thread that stalls (descheduled, in real life) does not hold the step: the caller claims
@@ -115,6 +145,7 @@ static void test_file_views(void) {
 }
 
 int main(void) {
+    test_split_guided();
     test_pool_stall();
     test_pool(1);
     test_pool(2);

@@ -36,4 +36,18 @@ static inline void l4a_split(int64_t n, int ith, int nth, int64_t *begin, int64_
     *end = e < n ? e : n;
 }
 
+/* The same with parts that shrink as they go, for steps whose parts are long (products): part
+ * k takes 1/(2 n_threads) of what parts 0..k-1 left (rounded up), the last part the rest.
+ * Parts are claimed in order, so the parts left when the first thread runs out of work, which
+ * the others then finish while it waits, are small; equal parts (l4a_split) leave it waiting
+ * half a part on average. */
+static inline void l4a_split_guided(int64_t n, int ith, int nth, int n_threads, int64_t *begin,
+                                    int64_t *end) {
+    const int64_t div = 2 * (int64_t)(n_threads > 0 ? n_threads : 1);
+    int64_t b = 0;
+    for (int k = 0; k < ith; k++) b += (n - b + div - 1) / div;
+    *begin = b;
+    *end = ith == nth - 1 ? n : b + (n - b + div - 1) / div;
+}
+
 #endif

@@ -66,6 +66,7 @@ typedef struct matmul_job {
     mm_op ops[MAX_OPS];
     int n_ops;
     int64_t n_tiles;            /* of all ops */
+    int n_threads;              /* the pool's: the parts shrink by it (l4a_split_guided) */
     const float *x;             /* (T,C) floats: the float path */
     const uint8_t *xq;          /* T rows of xq_row bytes: x in the integer path's format */
     size_t xq_row;
@@ -163,7 +164,7 @@ static void tile_product(const matmul_job *j, const mm_op *op, const float *wf, 
 static void matmul_worker(void *arg, int ith, int nth, int tid) {
     const matmul_job *j = arg;
     int64_t tb, te;
-    l4a_split(j->n_tiles, ith, nth, &tb, &te);
+    l4a_split_guided(j->n_tiles, ith, nth, j->n_threads, &tb, &te);
     float *wbuf = j->scratch + (size_t)tid * j->scratch_stride;
     if (j->ops[0].vd) {         /* every op of a job takes the same path (run_ops) */
         worker_int(j, tb, te, wbuf);
@@ -283,7 +284,7 @@ static void run_ops(l4a_pool *pool, const mm_op *ops, int n_ops, l4a_act_roundin
     }
     matmul_job j = {.n_ops = n_ops, .x = x, .xq = rj.yq, .xq_row = rj.yq_row,
                     .groups = rj.groups, .group_bytes = rj.group_bytes, .T = T,
-                    .scratch = scratch, .scratch_stride = tile_floats(C)};
+                    .scratch = scratch, .scratch_stride = tile_floats(C), .n_threads = nth};
     for (int i = 0; i < n_ops; i++) {
         j.ops[i] = ops[i];
         j.ops[i].first_tile = j.n_tiles;
