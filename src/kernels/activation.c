@@ -32,27 +32,23 @@ static inline float gelu_tanh(float x) {
 
 L4A_VEC_FN
 void l4a_swiglu_forward(float *out, const float *gate, const float *up, int64_t n) {
+    /* out may be gate or up (the same element, read before it is written): no element
+     * depends on another, which ivdep tells the vectorizer */
     int64_t i = 0;
     for (; i + L <= n; i += L)
-    {   /* all loads before the stores: out may alias gate or up */
-        float g[L], u[L];
-        for (int l = 0; l < L; l++) g[l] = gate[i + l];
-        for (int l = 0; l < L; l++) u[l] = up[i + l];
-        for (int l = 0; l < L; l++) out[i + l] = silu(g[l]) * u[l];
-    }
+#pragma GCC ivdep
+        for (int l = 0; l < L; l++) out[i + l] = silu(gate[i + l]) * up[i + l];
     for (; i < n; i++) out[i] = silu(gate[i]) * up[i];
 }
 
 L4A_VEC_FN
 void l4a_geglu_forward(float *out, const float *gate, const float *up, int64_t n) {
+    /* out may be gate or up (the same element, read before it is written): no element
+     * depends on another, which ivdep tells the vectorizer */
     int64_t i = 0;
     for (; i + L <= n; i += L)
-    {   /* all loads before the stores: out may alias gate or up */
-        float g[L], u[L];
-        for (int l = 0; l < L; l++) g[l] = gate[i + l];
-        for (int l = 0; l < L; l++) u[l] = up[i + l];
-        for (int l = 0; l < L; l++) out[i + l] = gelu_tanh(g[l]) * u[l];
-    }
+#pragma GCC ivdep
+        for (int l = 0; l < L; l++) out[i + l] = gelu_tanh(gate[i + l]) * up[i + l];
     for (; i < n; i++) out[i] = gelu_tanh(gate[i]) * up[i];
 }
 
