@@ -159,6 +159,32 @@ TGT INLINE void tile(const int T, const int NW, const int NA, const int U, int64
         }
 }
 
+/* Decode, 4 weight rows (ws apart) against one activation row: each row's blocks summed as
+ * tile(T, 1, 1, ...) sums them (the same operations in the same order: the same bits), the 4
+ * rows side by side so that 4 accumulation chains overlap (one row alone waits for its FMA
+ * each block) and the activation block is read once for the 4. The next 4 rows, contiguous
+ * after these, are prefetched as one stream at the tile's pace (as ktile4 in k_body.h). */
+TGT INLINE void tile4x1(const int T, int64_t nb, const uint8_t *w, size_t ws, const uint8_t *a,
+                        float *out) {
+    __m256 acc[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) acc[r] = _mm256_setzero_ps();
+    const uint8_t *next = w + 4 * ws;
+    for (int64_t i = 0; i < nb; i++) {
+        prefetch_bytes(next + 4 * (size_t)i * WSIZE(T), 4 * WSIZE(T));
+        const act_blk ab = load_act(T, a + i * ASIZE(T));
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+            const w_blk wb = load_w(T, w + (size_t)r * ws + i * WSIZE(T));
+            const __m256i is = block_isum(T, &wb, &ab);
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is), _mm256_mul_ps(wb.d, ab.d), acc[r]);
+            if (HAS_MIN(T)) acc[r] = _mm256_fmadd_ps(wb.m, ab.s, acc[r]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) out[r] = hsum_ps(acc[r]);
+}
+
 /* One accumulator set for every tile shape: a result must not depend on how many weight rows
  * and activation rows shared its call (the matmul's batch invariance, kernels/matmul.c). */
 #define UNROLL(W_, A_) 1
@@ -174,7 +200,11 @@ TGT INLINE void tile_any(const int T, int64_t n, const void *w, size_t ws, int n
                          const void *a, size_t as, int na, float *out, size_t os) {
     const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / 32;
-    if (na == 1) {      /* decode: one row after the other, one stream for the prefetchers */
+    if (na == 1 && nw == 4) {
+        tile4x1(T, nb, wp, ws, ap, out);
+        return;
+    }
+    if (na == 1) {      /* one row after the other, one stream for the prefetchers */
         for (int r = 0; r < nw; r++)
             tile(T, 1, 1, UNROLL(1, 1), nb, wp + (size_t)r * ws, ws, ap, as, out + r, os);
         return;
