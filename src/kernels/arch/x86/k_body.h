@@ -177,11 +177,10 @@ TGT INLINE void ks_q3_k(const int NA, const uint8_t *b, const uint8_t *a, size_t
  * sm: the row's 8 scale bytes (0..7) and 8 mins (8..15), in both halves (k45_scales_row). */
 TGT INLINE void ks_q45_k(const int T, const int NA, const uint8_t *b, __m256i sm,
                          const uint8_t *a, size_t as, int64_t i, __m256i *is, __m256i *ms) {
-    /* The scale bytes broadcast to int16 lanes by vpshufb (bcast8_16), the mins doubled per
-     * pair of bsums, [m0 m0 m1 m1 ... m7 m7] as int16, by one more: in cache, where these
-     * kernels run about as fast as they issue instructions, every instruction per super-block
-     * counts (widening both to int16 first had taken 12 per row: Q4_K decode 1.10x on Zen 3
-     * without them). */
+    /* The scale bytes are widened to int16 lanes by one vpshufb each (bcast8_16), the mins to
+     * [m0 m0 m1 m1 ... m7 m7] (one per pair of bsums) by one more. In cache these kernels run
+     * about as fast as they issue instructions, so each one per super-block counts: widening
+     * both to int16 first took 12 per row (without them, Q4_K decode 1.10x on Zen 3). */
     const __m256i m16 = _mm256_shuffle_epi8(
         sm, _mm256_setr_epi8(8, -1, 8, -1, 9, -1, 9, -1, 10, -1, 10, -1, 11, -1, 11, -1, 12, -1,
                              12, -1, 13, -1, 13, -1, 14, -1, 14, -1, 15, -1, 15, -1));
@@ -385,7 +384,8 @@ TGT INLINE void ktile4(const int T, const int NA, int64_t nb, const uint8_t *w, 
         }
         __m256i is[4][4], ms[4][4] = {{{0}}};   /* [row][activation row] */
 #pragma GCC unroll 4
-        for (int r = 0; r < 4; r++) ksums(T, NA, b[r], k45_scales1(T, b[r]), a, as, i, is[r], ms[r]);
+        for (int r = 0; r < 4; r++)     /* scales row by row: k45_scales4 slowed these, 0.96 */
+            ksums(T, NA, b[r], k45_scales1(T, b[r]), a, as, i, is[r], ms[r]);
 #pragma GCC unroll 4
         for (int c = 0; c < NA; c++) {
             const __m256i isc[4] = {is[0][c], is[1][c], is[2][c], is[3][c]};
