@@ -39,8 +39,8 @@ static inline void l4a_split(int64_t n, int ith, int nth, int64_t *begin, int64_
 /* The same with parts that shrink as they go, for steps whose parts are long (products): part
  * k takes 1/(2 n_threads) of what parts 0..k-1 left (rounded up), the last part the rest.
  * Parts are claimed in order, so the parts left when the first thread runs out of work, which
- * the others then finish while it waits, are small; equal parts (l4a_split) leave it waiting
- * half a part on average. */
+ * the others then finish while it waits, are small; with equal parts (l4a_split) it can wait
+ * up to a whole part. */
 static inline void l4a_split_guided(int64_t n, int ith, int nth, int n_threads, int64_t *begin,
                                     int64_t *end) {
     const int64_t div = 2 * (int64_t)(n_threads > 0 ? n_threads : 1);
