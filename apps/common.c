@@ -108,6 +108,7 @@ int app_load_model(const app_opts *o, const app_verb *verb, bool vocab_only, l4a
     if (path_out) snprintf(path_out, path_size, "%s", path);
     l4a_model_params mp = l4a_model_default_params();
     mp.use_mmap = !o->no_mmap;
+    mp.repack = !o->no_repack;
     mp.vocab_only = vocab_only;
     if (l4a_model_load(path, mp, out) != L4A_OK) return app_lib_error("cannot load the model");
     return 0;

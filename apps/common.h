@@ -64,7 +64,7 @@ typedef struct app_opts {
     int32_t limit;              /* --limit: eval-summary segments, -1 = all */
     int32_t max_out;            /* --max-output: summarize output tokens */
     bool baseline_only;         /* --baseline-only */
-    bool no_mmap, verbose, json, chat, meta, ids, no_special, no_bos, list, verify;
+    bool no_mmap, no_repack, verbose, json, chat, meta, ids, no_special, no_bos, list, verify;
     /* serve */
     const char *host, *api_key, *api_key_file, *alias, *allow_origin;
     int32_t port, n_parallel, max_queue, max_tokens, timeout_s, log_level;

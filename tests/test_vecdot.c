@@ -44,6 +44,7 @@
 #include "kernels/vecdot.h"
 #include "quant/quant.h"
 #include "quant/vecdot_ref.h"
+#include "quant/x4.h"
 #include "tensor/tensor.h"
 
 #include <float.h>
@@ -374,6 +375,53 @@ static void test_tiles(const wtype *wt, int64_t nblocks) {
     for (int c = 0; c < RA; c++) row_case_free(&acts[c]);
 }
 
+/* 5: weights repacked four rows at a time (quant/x4.h): unpacking gives the file's bytes back,
+ * and every ISA's x4 decode kernel gives, for each of the 4 rows, its own single dot bit for bit
+ * (rows of random, all-largest and all-smallest quants; activations random, all 127 and all
+ * -128: the int16 sums' extremes). */
+static void test_x4(const wtype *wt, int64_t nblocks) {
+    if (!l4a_x4_has_layout(wt->type)) return;
+    const l4a_vecdot *ref = l4a_vecdot_get_ref(wt->type);
+    const int64_t n = nblocks * ref->block;
+    row_case rows[4], acts[3];
+    for (int r = 0; r < 4; r++) row_case_init(&rows[r], wt, ref, n, (int)(rnext() % 4));
+    row_case_init(&acts[0], wt, ref, n, 0);
+    row_case_init(&acts[1], wt, ref, n, 2);
+    row_case_init(&acts[2], wt, ref, n, 0);
+    l4a_block_q8_k *yb = (l4a_block_q8_k *)acts[2].act;    /* -128 everywhere, as written */
+    for (int64_t i = 0; i < nblocks; i++) {
+        memset(yb[i].qs, 0x80, sizeof yb[i].qs);
+        for (int k = 0; k < L4A_QK_K / 16; k++) yb[i].bsums[k] = -128 * 16;
+    }
+    const size_t rb = rows[0].wbytes;
+    uint8_t *W = malloc(4 * rb), *P = malloc(4 * rb), *U4 = malloc(4 * rb);
+    for (int r = 0; r < 4; r++) memcpy(W + r * rb, rows[r].w, rb);
+    l4a_x4_pack(wt->type, n, W, rb, P);
+    memset(U4, 0xA5, 4 * rb);
+    l4a_x4_unpack(wt->type, n, P, U4, rb);
+    CHECK_MSG(memcmp(W, U4, 4 * rb) == 0, "%s x4: unpacking does not give the rows back",
+              type_name(wt->type));
+    for (int isa = 0; isa < L4A_ISA_COUNT; isa++) {
+        const l4a_vecdot *v = l4a_vecdot_get_isa(wt->type, (l4a_isa)isa);
+        if (!v || !v->dot_x4) continue;
+        for (int c = 0; c < 3; c++) {
+            float out[4];
+            v->dot_x4(n, P, acts[c].act, out);
+            for (int r = 0; r < 4; r++) {
+                const float want = v->dot(n, rows[r].w, acts[c].act);
+                CHECK_MSG(memcmp(&out[r], &want, sizeof want) == 0,
+                          "%s x4 on %s, %lld blocks, activations %d, row %d: %.9g, dot %.9g",
+                          type_name(wt->type), v->isa, (long long)nblocks, c, r, out[r], want);
+            }
+        }
+    }
+    free(W);
+    free(P);
+    free(U4);
+    for (int r = 0; r < 4; r++) row_case_free(&rows[r]);
+    for (int c = 0; c < 3; c++) row_case_free(&acts[c]);
+}
+
 /* 6: the large-batch products (AMX) of the ISAs that have them: every entry bit for bit equal
  * to the same ISA's single dot (which test 1 bounds against the reference), for panels of 1 to
  * 16 weight rows and 1 to 37 tokens (partial groups of 16), entries outside left alone. */
@@ -512,6 +560,7 @@ int main(void) {
         test_rows(&WTYPES[k]);
         test_tiles(&WTYPES[k], 3);
         test_tiles(&WTYPES[k], 19);     /* AVX-512 32-element kernels: 2 groups of 8 + 3 */
+        for (int64_t nb = 1; nb <= 7; nb += 3) test_x4(&WTYPES[k], nb);
         test_gemm(&WTYPES[k], 1);
         test_gemm(&WTYPES[k], 6);
         test_gemm(&WTYPES[k], 19);

@@ -73,6 +73,16 @@ void l4a_file_unmap(l4a_mapped_file *f);
  * a file read into memory or a range outside f. */
 void l4a_file_advise_sparse(const l4a_mapped_file *f, const void *p, uint64_t n);
 
+/* Drop the pages wholly inside bytes p..p+n of a mapped file from the resident set (the bytes
+ * stay readable: touched again, they are read back from the file). Nothing for a file read
+ * into memory or a range outside f. */
+void l4a_file_drop_pages(const l4a_mapped_file *f, const void *p, uint64_t n);
+
+/* n > 0 bytes of zeroed anonymous memory, 2 MiB-aligned and advised for transparent huge pages
+ * from 2 MiB up; NULL when out of memory. Free with l4a_pages_free(p, n). */
+void *l4a_pages_alloc(size_t n);
+void l4a_pages_free(void *p, size_t n);
+
 /* ---- time */
 double l4a_time_s(void);    /* monotonic seconds */
 

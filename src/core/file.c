@@ -38,20 +38,24 @@ static uint8_t *reserve_aligned(size_t n) {
     return p;
 }
 
-/* n bytes of memory for a file read whole: anonymous, 2 MiB-aligned and advised for huge pages
- * from HUGE_PAGE up (*anon true), aligned heap below it. */
-static uint8_t *read_buffer(size_t n, bool *anon) {
-    *anon = false;
+/* n bytes of anonymous memory, 2 MiB-aligned and advised for huge pages; NULL when n is under
+ * HUGE_PAGE or mmap fails. */
+static uint8_t *huge_anon(size_t n) {
     uint8_t *p = reserve_aligned(n);
     if (p && mmap(p, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
                  MAP_FAILED) {
         munmap(p, n);
-        p = NULL;
+        return NULL;
     }
-    if (!p) return l4a_malloc_aligned(n);
-    (void)madvise(p, n, MADV_HUGEPAGE);     /* advice: refused (THP off), the memory still works */
-    *anon = true;
+    if (p) (void)madvise(p, n, MADV_HUGEPAGE);  /* advice: refused (THP off), the memory works */
     return p;
+}
+
+/* n bytes of memory for a file read whole: huge_anon (*anon true), aligned heap below it. */
+static uint8_t *read_buffer(size_t n, bool *anon) {
+    uint8_t *p = huge_anon(n);
+    *anon = p != NULL;
+    return p ? p : l4a_malloc_aligned(n);
 }
 
 static void free_buffer(const l4a_mapped_file *f) {
@@ -136,4 +140,27 @@ void l4a_file_advise_sparse(const l4a_mapped_file *f, const void *p, uint64_t n)
     lo = (lo + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
     hi &= ~(uintptr_t)(HUGE_PAGE - 1);
     if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_NOHUGEPAGE);  /* advice, as above */
+}
+
+void l4a_file_drop_pages(const l4a_mapped_file *f, const void *p, uint64_t n) {
+    if (!f || !f->mapped || !f->data) return;
+    uintptr_t lo = (uintptr_t)p, hi = lo + (uintptr_t)n;
+    const uintptr_t begin = (uintptr_t)f->data, end = begin + (uintptr_t)f->size;
+    if (lo < begin || hi > end || hi < lo) return;
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    lo = (lo + page - 1) & ~(page - 1);
+    hi &= ~(page - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);    /* advice, as above */
+}
+
+void *l4a_pages_alloc(size_t n) {
+    if (n == 0) return NULL;
+    uint8_t *p = huge_anon(n);
+    if (p) return p;
+    void *q = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return q == MAP_FAILED ? NULL : q;
+}
+
+void l4a_pages_free(void *p, size_t n) {
+    if (p) munmap(p, n);
 }

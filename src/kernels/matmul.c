@@ -26,11 +26,17 @@
  * decoding tokens one at a time or in a batch gives identical results. The integer path
  * blocks tokens so that a block's activations stay in L2 while the thread's weight tiles pass
  * over them. Only the gemm kernels pack the weights (per call, into the thread's scratch).
+ *
+ * Weights repacked at load time four rows at a time (layout L4A_LAYOUT_X4, quant/x4.h,
+ * models/repack.c) are read as they lie by decode (T = 1, the entry's dot_x4); every other path
+ * unpacks a tile of them into the thread's scratch first (file_rows), so the results are those
+ * of the file's layout, bit for bit.
  */
 #include "kernels/kernels.h"
 #include "kernels/vec.h"
 #include "kernels/vecdot.h"
 #include "core/core.h"
+#include "quant/x4.h"
 
 #include <string.h>
 
@@ -43,9 +49,29 @@ void l4a_matmul_set_int_path(bool on) { g_int_path = on; }
 /* Per thread: a tile of dequantized rows, rounded up to whole cache lines. */
 static size_t tile_floats(int64_t C) { return ((size_t)TILE * (size_t)C + 15) & ~(size_t)15; }
 
+/* ... then a tile of weight rows unpacked from the x4 layout (file_rows): 1.25 bytes per
+ * element, more than any type with the layout takes. */
+static size_t thread_floats(int64_t C) {
+    return tile_floats(C) + ((((size_t)TILE * (size_t)C * 5 / 16) + 15) & ~(size_t)15);
+}
+
 size_t l4a_matmul_scratch_floats(int64_t C, int64_t T, int n_threads) {
     /* the threads' tiles, then the rounded copy of x (T,C) */
-    return (size_t)n_threads * tile_floats(C) + (size_t)T * (size_t)C;
+    return (size_t)n_threads * thread_floats(C) + (size_t)T * (size_t)C;
+}
+
+/* Rows r0..r0+nr-1 of w in the file's layout: where they lie, or, for a weight repacked four
+ * rows at a time (quant/x4.h), unpacked into buf (the thread's scratch after its tile). Only
+ * decode reads the x4 layout itself (worker_int); batches and the float path pay this copy,
+ * once per tile and token block. */
+static const uint8_t *file_rows(const l4a_tensor *w, int64_t r0, int64_t nr, float *thread) {
+    if (w->layout != L4A_LAYOUT_X4) return l4a_tensor_row(w, r0);
+    L4A_ASSERT(r0 % 4 == 0 && nr % 4 == 0);
+    uint8_t *buf = (uint8_t *)(thread + tile_floats(w->ne[0]));
+    const size_t rb = (size_t)w->nb[1];
+    for (int64_t g = 0; g < nr; g += 4)
+        l4a_x4_unpack(w->type, w->ne[0], l4a_tensor_row(w, r0 + g), buf + (size_t)g * rb, rb);
+    return buf;
 }
 
 /* One product of a job: its weight, output and path. */
@@ -77,13 +103,13 @@ typedef struct matmul_job {
     size_t scratch_stride;
 } matmul_job;
 
-/* The integer path: out rows r0..r0+nr-1 for tokens t0..t1-1, in tiles of L4A_VECDOT_TILE
- * weight rows x L4A_VECDOT_TILE_NA tokens: each weight block is unpacked once for up to
- * eight tokens. The tile kernels compute every output by the same float operations whatever the
+/* The integer path: out rows r0..r0+nr-1 (their weights in the file's layout at rows) for
+ * tokens t0..t1-1, in tiles of L4A_VECDOT_TILE weight rows x L4A_VECDOT_TILE_NA tokens: each
+ * weight block is unpacked once for up to eight tokens. The tile kernels compute every output by the same float operations whatever the
  * tile's shape (tests/test_vecdot.c checks it bit for bit against the single dot), so a
  * token's result does not depend on its neighbours in the batch (see the top of the file). */
-static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, int64_t nr,
-                             int64_t t0, int64_t t1) {
+static void tile_product_int(const matmul_job *j, const mm_op *op, const uint8_t *rows,
+                             int64_t r0, int64_t nr, int64_t t0, int64_t t1) {
     const int64_t OC = op->w->ne[1], C = op->w->ne[0], B = L4A_VECDOT_TILE;
     const int64_t BA = L4A_VECDOT_TILE_NA;
     const size_t wrow = (size_t)op->w->nb[1];
@@ -91,7 +117,7 @@ static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, i
         const int na = (int)(t1 - t < BA ? t1 - t : BA);
         for (int64_t r = 0; r < nr; r += B) {
             const int nw = (int)(nr - r < B ? nr - r : B);
-            op->vd->dot_tile(C, l4a_tensor_row(op->w, r0 + r), wrow, nw,
+            op->vd->dot_tile(C, rows + (size_t)r * wrow, wrow, nw,
                              j->xq + (size_t)t * j->xq_row, j->xq_row, na,
                              op->out + t * OC + r0 + r, (size_t)OC);
         }
@@ -106,7 +132,7 @@ static void tile_product_int(const matmul_job *j, const mm_op *op, int64_t r0, i
 
 /* The integer path's part of a job: tiles tb..te-1 for every token, token block by token
  * block. */
-static void worker_int(const matmul_job *j, int64_t tb, int64_t te, void *scratch) {
+static void worker_int(const matmul_job *j, int64_t tb, int64_t te, float *scratch) {
     const int64_t T = j->T, B = j->groups ? L4A_GEMM_GROUP : L4A_VECDOT_TILE_NA;
     int64_t tblk = (int64_t)(ACT_BLOCK_BYTES / j->xq_row) / B * B;
     if (tblk < B) tblk = B;
@@ -119,12 +145,18 @@ static void worker_int(const matmul_job *j, int64_t tb, int64_t te, void *scratc
             const int64_t OC = op->w->ne[1];
             const int64_t r0 = (tile - op->first_tile) * TILE;
             const int64_t nr = OC - r0 < TILE ? OC - r0 : TILE;
-            if (op->gemm)
-                op->vd->gemm(op->w->ne[0], l4a_tensor_row(op->w, r0), (size_t)op->w->nb[1], (int)nr,
+            if (op->w->layout == L4A_LAYOUT_X4 && T == 1 && op->vd->dot_x4) {   /* decode */
+                for (int64_t r = 0; r < nr; r += 4)
+                    op->vd->dot_x4(op->w->ne[0], l4a_tensor_row(op->w, r0 + r), j->xq,
+                                   op->out + r0 + r);
+            } else if (op->gemm) {
+                op->vd->gemm(op->w->ne[0], file_rows(op->w, r0, nr, scratch),
+                             (size_t)op->w->nb[1], (int)nr,
                              j->groups + (size_t)(t0 / L4A_GEMM_GROUP) * j->group_bytes,
                              (int)(t1 - t0), op->out + t0 * OC + r0, (size_t)OC, scratch);
-            else
-                tile_product_int(j, op, r0, nr, t0, t1);
+            } else {
+                tile_product_int(j, op, file_rows(op->w, r0, nr, scratch), r0, nr, t0, t1);
+            }
             if (op->bias)
                 for (int64_t t = t0; t < t1; t++)
                     for (int64_t r = r0; r < r0 + nr; r++) op->out[t * OC + r] += op->bias[r];
@@ -178,13 +210,15 @@ static void matmul_worker(void *arg, int ith, int nth, int tid) {
         const int64_t C = w->ne[0], OC = w->ne[1];
         const int64_t r0 = (tile - op->first_tile) * TILE;
         const int64_t nr = OC - r0 < TILE ? OC - r0 : TILE;
-        if (w->type == L4A_TYPE_F32 && w->nb[1] % sizeof(float) == 0) {
+        if (w->type == L4A_TYPE_F32 && w->nb[1] % sizeof(float) == 0 &&
+            w->layout == L4A_LAYOUT_ROWS) {
             /* F32 rows are used where they lie */
             tile_product(j, op, l4a_tensor_row(w, r0), (int64_t)(w->nb[1] / sizeof(float)), r0,
                          nr);
         } else {
+            const uint8_t *rows = file_rows(w, r0, nr, wbuf);
             for (int64_t r = 0; r < nr; r++)
-                op->tr->to_float(l4a_tensor_row(w, r0 + r), wbuf + r * C, C);
+                op->tr->to_float(rows + (size_t)r * w->nb[1], wbuf + r * C, C);
             tile_product(j, op, wbuf, C, r0, nr);
         }
         if (op->bias)
@@ -256,7 +290,7 @@ static void run_ops(l4a_pool *pool, const mm_op *ops, int n_ops, l4a_act_roundin
     const int64_t C = ops[0].w->ne[0];
     const int nth = l4a_pool_size(pool);
     const l4a_vecdot *vd = ops[0].vd;
-    float *xr = scratch + (size_t)nth * tile_floats(C);     /* T*C floats of scratch */
+    float *xr = scratch + (size_t)nth * thread_floats(C);   /* T*C floats of scratch */
     round_job rj = {.y = xr, .yq = (uint8_t *)xr, .vd = vd, .x = x, .T = T, .C = C, .r = r};
     bool gemm = false;
     for (int i = 0; i < n_ops; i++) gemm = gemm || ops[i].gemm;
@@ -284,7 +318,7 @@ static void run_ops(l4a_pool *pool, const mm_op *ops, int n_ops, l4a_act_roundin
     }
     matmul_job j = {.n_ops = n_ops, .x = x, .xq = rj.yq, .xq_row = rj.yq_row,
                     .groups = rj.groups, .group_bytes = rj.group_bytes, .T = T,
-                    .scratch = scratch, .scratch_stride = tile_floats(C), .n_threads = nth};
+                    .scratch = scratch, .scratch_stride = thread_floats(C), .n_threads = nth};
     for (int i = 0; i < n_ops; i++) {
         j.ops[i] = ops[i];
         j.ops[i].first_tile = j.n_tiles;

@@ -72,12 +72,17 @@ typedef void (*l4a_gemm_fn)(int64_t n, const void *w, size_t w_stride, int nw,
                             const void *groups, int na, float *out, size_t out_stride,
                             void *scratch);
 
+/* Decode on weights repacked four rows at a time (quant/x4.h): out[r] = dot(row r, a) for the
+ * 4 rows of one x4 group w, bit-identical to dot on the unpacked rows. */
+typedef void (*l4a_vec_dot_x4_fn)(int64_t n, const void *w, const void *a, float *out);
+
 typedef struct l4a_vecdot {
     uint32_t weight_type;               /* l4a_type */
     uint32_t act_type;                  /* L4A_TYPE_Q8_0 / Q8_1 / Q8_K / F16 / BF16 / F32 */
     int64_t block;                      /* n must be a multiple of this (32, 256 or 1) */
     l4a_vec_dot_fn dot;
     l4a_vec_dot_tile_fn dot_tile;
+    l4a_vec_dot_x4_fn dot_x4;           /* NULL where the type has no x4 kernel at this ISA */
     l4a_quantize_act_fn quantize_act;
     l4a_gemm_fn gemm;                   /* NULL where the ISA has none */
     l4a_gemm_pack_fn gemm_pack;

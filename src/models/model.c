@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 l4a_model_params l4a_model_default_params(void) {
-    l4a_model_params p = {.use_mmap = true, .vocab_only = false};
+    l4a_model_params p = {.use_mmap = true, .vocab_only = false, .repack = true};
     return p;
 }
 
@@ -427,6 +427,7 @@ l4a_status l4a_model_load(const char *path, l4a_model_params params, l4a_model *
     if ((st = load_vocab(m, path, folder)) != L4A_OK) goto fail;
     if ((st = check_vocab(m)) != L4A_OK) goto fail;
     if (!params.vocab_only && (st = bind_tensors(m)) != L4A_OK) goto fail;
+    if (!params.vocab_only && params.repack && (st = l4a_model_repack(m)) != L4A_OK) goto fail;
 
     for (uint64_t i = 0; i < m->gguf->n_tensors; i++) {
         m->n_params += (uint64_t)l4a_tensor_nelem(&m->gguf->tensors[i]);
@@ -445,6 +446,7 @@ void l4a_model_free(l4a_model *m) {
     l4a_jmask_free(m->jmask);
     pthread_mutex_destroy(&m->jmask_lock);
     l4a_free(m->layers);
+    l4a_pages_free(m->repacked, m->repacked_bytes);
     l4a_vocab_free(m->vocab);
     l4a_gguf_free(m->gguf);
     l4a_free(m->arch_name);

@@ -75,6 +75,8 @@ struct l4a_model {
     const l4a_tensor *output;       /* (V, C): output.weight, or tok_embd when tied */
     const l4a_tensor *rope_freqs;   /* (n_rot/2) or NULL */
     l4a_layer *layers;              /* n_layer */
+    void *repacked;                 /* the matrices repack.c copied (l4a_pages_alloc), or NULL */
+    size_t repacked_bytes;
     uint64_t n_params, size_bytes;
     struct l4a_jmask *jmask;        /* token mask for JSON-constrained sampling, built at its
                                        first use (model_jmask.c) under jmask_lock */
@@ -122,6 +124,10 @@ struct l4a_ctx {
     int32_t logits_first;           /* token index of row 0 (n - 1 when only the last) */
     float *embd_sum;                /* (C) l4a_embed_seq: sum of final normed rows, else NULL */
 };
+
+/* After the weights are bound: the matrices decode reads repacked into this CPU's fastest
+ * layout (repack.c). Errors: L4A_ERR_NOMEM. */
+l4a_status l4a_model_repack(l4a_model *m);
 
 /* Run the model on T <= n_batch tokens, append them to the caches, and write the logits of rows
  * [out_first, T) to out ((T - out_first), V). seqs NULL: the tokens are consecutive ones of

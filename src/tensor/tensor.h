@@ -62,6 +62,10 @@ const l4a_type_traits *l4a_type_traits_of(uint32_t type);
  * or on overflow. */
 bool l4a_row_size(uint32_t type, int64_t n, uint64_t *out);
 
+/* How a matrix's rows lie in memory: as in the file, or (weights repacked at load time for
+ * decode, quant/x4.h) four rows interleaved per block, in the same bytes. */
+enum { L4A_LAYOUT_ROWS = 0, L4A_LAYOUT_X4 = 1 };
+
 /* A view of a tensor's data (owned elsewhere: the mapped file, or an arena). */
 typedef struct l4a_tensor {
     const char *name;
@@ -71,6 +75,7 @@ typedef struct l4a_tensor {
     uint64_t nb[4];         /* bytes between consecutive indices of each dimension */
     const void *data;
     uint64_t n_bytes;
+    uint32_t layout;        /* L4A_LAYOUT_ROWS, or L4A_LAYOUT_X4 (only rows 4g are addressable) */
 } l4a_tensor;
 
 static inline int64_t l4a_tensor_nelem(const l4a_tensor *t) {

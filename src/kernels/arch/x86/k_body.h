@@ -478,6 +478,8 @@ DEFINE_KTYPE(q4_k, K4)
 DEFINE_KTYPE(q5_k, K5)
 DEFINE_KTYPE(q6_k, K6)
 
+#include "kernels/arch/x86/kx4_body.h"
+
 #ifndef FILL_LINKAGE
 #define FILL_LINKAGE
 #endif
@@ -492,4 +494,5 @@ FILL_LINKAGE void FILL_FN(l4a_vecdot *t) {
     SET(Q5_K, q5_k)
     SET(Q6_K, q6_k)
 #undef SET
+    t[L4A_TYPE_Q4_K].dot_x4 = x4_q4_k;
 }

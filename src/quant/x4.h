@@ -1,0 +1,36 @@
+/*
+ * x4.h - weights repacked at load time, four rows interleaved (layout L4A_LAYOUT_X4 of
+ * tensor/tensor.h), so that decode reads one sequential stream and unpacks four rows with one
+ * set of instructions.
+ *
+ * A tensor in this layout keeps its size and its row stride nb[1]: rows 4g..4g+3 fill the same
+ * 4 * nb[1] bytes as in the file, as n / 256 blocks of 4 * type_size bytes, one per
+ * super-block. Only whole groups of 4 rows exist (ne[1] % 4 == 0).
+ *
+ * Q4_K x4 block (576 bytes, 4 rows r = 0..3 of super-block i):
+ *   0   d and dmin as f16, in the order [d0 d1 dmin0 dmin1 d2 d3 dmin2 dmin3]
+ *   16  low 4 bits of the 6-bit scales and mins, 32 bytes: entry e = 8 * r + j (sub-block j)
+ *       holds scale_rj & 15 | (min_rj & 15) << 4
+ *   48  high 2 bits, 16 bytes: byte k holds entry k's (scale >> 4) | (min >> 4) << 2 in its low
+ *       nibble and entry k + 16's in its high nibble
+ *   64  the quants, 512 bytes: for each 32-byte group p (0..3) of the rows' qs, for each
+ *       8-byte chunk c (0..3), rows 0..3's bytes qs[32p + 8c .. 32p + 8c + 7]; one 32-byte
+ *       load holds the same 8 bytes of the 4 rows
+ * The bytes of the 4 rows are all kept: unpacking gives the file's bytes back.
+ */
+#ifndef L4A_QUANT_X4_H
+#define L4A_QUANT_X4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Whether llm4all has an x4 layout for the type. */
+bool l4a_x4_has_layout(uint32_t type);
+
+/* Rows r0..r0+3 (row_bytes apart, n elements each) into one x4 group of 4 * row_bytes bytes
+ * at dst; and back. The type must have the layout; n a multiple of its block. */
+void l4a_x4_pack(uint32_t type, int64_t n, const void *rows, size_t row_bytes, void *dst);
+void l4a_x4_unpack(uint32_t type, int64_t n, const void *group, void *rows, size_t row_bytes);
+
+#endif
