@@ -291,60 +291,76 @@ static void check_matmul(uint32_t type, int64_t T, int64_t C, int64_t OC, int n_
         check_matmul_path(type, T, C, OC, n_threads, with_bias, round_act, true);
 }
 
-/* A weight repacked four rows at a time (quant/x4.h, the layout models/repack.c gives Q4_K
- * matrices) multiplies to the same bits as the file's layout, on every path: decode's x4
- * kernel (T = 1), the tile kernels and the gemm on unpacked tiles (T = 3, 20), the float path
- * (integer path off); OC = 36 ends on a partial tile. */
-static void test_matmul_x4(void) {
-    const uint32_t type = L4A_TYPE_Q4_K;
-    if (!CHECK(l4a_x4_has_layout(type))) return;
+static void check_matmul_x4(uint32_t type, int64_t C, int64_t OC) {
     const l4a_type_traits *tr = l4a_type_traits_of(type);
-    const int64_t Cs[] = {256, 768}, OCs[] = {16, 36}, Ts[] = {1, 3, 20};
-    for (int ic = 0; ic < 2; ic++)
-        for (int io = 0; io < 2; io++) {
-            const int64_t C = Cs[ic], OC = OCs[io], Tmax = 20;
-            uint64_t rb = 0;
-            CHECK(l4a_row_size(type, C, &rb));
-            float *wf = malloc(sizeof(float) * (size_t)(OC * C));
-            float *x = malloc(sizeof(float) * (size_t)(Tmax * C));
-            float *bias = malloc(sizeof(float) * (size_t)OC);
-            uint8_t *wq = malloc((size_t)(rb * (uint64_t)OC)), *wp = malloc((size_t)(rb * (uint64_t)OC));
-            float *o1 = malloc(sizeof(float) * (size_t)(Tmax * OC));
-            float *o2 = malloc(sizeof(float) * (size_t)(Tmax * OC));
-            fill(wf, OC * C, 1.0f);
-            fill(x, Tmax * C, 1.0f);
-            fill(bias, OC, 1.0f);
-            for (int64_t r = 0; r < OC; r++) tr->from_float(wf + r * C, wq + r * rb, C);
-            for (int64_t g = 0; g < OC; g += 4)
-                l4a_x4_pack(type, C, wq + g * rb, (size_t)rb, wp + g * rb);
-            l4a_tensor w = {.name = "w", .type = type, .n_dims = 2, .ne = {C, OC, 1, 1},
-                            .nb = {tr->type_size, rb, rb * (uint64_t)OC, rb * (uint64_t)OC},
-                            .data = wq, .n_bytes = rb * (uint64_t)OC};
-            l4a_tensor w4 = w;
-            w4.data = wp;
-            w4.layout = L4A_LAYOUT_X4;
-            for (int th = 1; th <= 2; th++) {
-                l4a_pool *pool = l4a_pool_new(th);
-                float *scratch =
-                    l4a_malloc_aligned(sizeof(float) * l4a_matmul_scratch_floats(C, Tmax, th));
-                for (int ip = 0; ip < 2; ip++)
-                    for (int it = 0; it < 3; it++) {
-                        const int64_t T = Ts[it];
-                        l4a_matmul_set_int_path(ip == 0);
-                        memset(o2, 0xA5, sizeof(float) * (size_t)(T * OC));
-                        l4a_matmul_forward(pool, o1, x, &w, bias, T, true, scratch);
-                        l4a_matmul_forward(pool, o2, x, &w4, bias, T, true, scratch);
-                        CHECK_MSG(memcmp(o1, o2, sizeof(float) * (size_t)(T * OC)) == 0,
-                                  "x4 matmul C=%lld OC=%lld T=%lld threads=%d int %d: differs "
-                                  "from the file layout", (long long)C, (long long)OC,
-                                  (long long)T, th, ip == 0);
-                    }
-                l4a_matmul_set_int_path(true);
-                l4a_free_aligned(scratch);
-                l4a_pool_free(pool);
+    const int64_t Ts[] = {1, 3, 20}, Tmax = 20;
+    uint64_t rb = 0;
+    if (!CHECK(l4a_row_size(type, C, &rb))) return;
+    const size_t wbytes = (size_t)(rb * (uint64_t)OC);
+    float *wf = malloc(sizeof(float) * (size_t)(OC * C));
+    float *x = malloc(sizeof(float) * (size_t)(Tmax * C));
+    float *bias = malloc(sizeof(float) * (size_t)OC);
+    float *o1 = malloc(sizeof(float) * (size_t)(Tmax * OC));
+    float *o2 = malloc(sizeof(float) * (size_t)(Tmax * OC));
+    float *row1 = malloc(sizeof(float) * (size_t)C), *row2 = malloc(sizeof(float) * (size_t)C);
+    uint8_t *wq = malloc(wbytes), *wp = malloc(wbytes), *rows4 = malloc((size_t)(4 * rb));
+    fill(wf, OC * C, 1.0f);
+    fill(x, Tmax * C, 1.0f);
+    fill(bias, OC, 1.0f);
+    for (int64_t r = 0; r < OC; r++) tr->from_float(wf + r * C, wq + r * rb, C);
+    for (int64_t g = 0; g < OC; g += 4) l4a_x4_pack(type, C, wq + g * rb, (size_t)rb, wp + g * rb);
+    const l4a_tensor w = {.name = "w", .type = type, .n_dims = 2, .ne = {C, OC, 1, 1},
+                          .nb = {tr->type_size, rb, rb * (uint64_t)OC, rb * (uint64_t)OC},
+                          .data = wq, .n_bytes = rb * (uint64_t)OC};
+    l4a_tensor w4 = w;
+    w4.data = wp;
+    w4.layout = L4A_LAYOUT_X4;
+    /* rows looked up one at a time (a tied embedding table), dequantized */
+    int bad_rows = 0;
+    for (int64_t r = 0; r < OC; r++) {
+        tr->to_float(wq + r * rb, row1, C);
+        l4a_weight_row_f32(&w4, r, row2, rows4);
+        bad_rows += memcmp(row1, row2, sizeof(float) * (size_t)C) != 0;
+        l4a_weight_row_f32(&w, r, row2, rows4);
+        bad_rows += memcmp(row1, row2, sizeof(float) * (size_t)C) != 0;
+    }
+    CHECK_MSG(bad_rows == 0, "%s C=%lld: %d rows looked up wrong", tr->name, (long long)C,
+              bad_rows);
+    for (int th = 1; th <= 2; th++) {
+        l4a_pool *pool = l4a_pool_new(th);
+        float *scratch = l4a_malloc_aligned(sizeof(float) * l4a_matmul_scratch_floats(C, Tmax, th));
+        for (int ip = 0; ip < 2; ip++)
+            for (int it = 0; it < 3; it++) {
+                const int64_t T = Ts[it];
+                l4a_matmul_set_int_path(ip == 0);
+                memset(o2, 0xA5, sizeof(float) * (size_t)(T * OC));
+                l4a_matmul_forward(pool, o1, x, &w, bias, T, true, scratch);
+                l4a_matmul_forward(pool, o2, x, &w4, bias, T, true, scratch);
+                CHECK_MSG(memcmp(o1, o2, sizeof(float) * (size_t)(T * OC)) == 0,
+                          "x4 %s matmul C=%lld OC=%lld T=%lld threads=%d int %d: differs from "
+                          "the file layout", tr->name, (long long)C, (long long)OC,
+                          (long long)T, th, ip == 0);
             }
-            free(wf); free(x); free(bias); free(wq); free(wp); free(o1); free(o2);
-        }
+        l4a_matmul_set_int_path(true);
+        l4a_free_aligned(scratch);
+        l4a_pool_free(pool);
+    }
+    free(wf); free(x); free(bias); free(o1); free(o2); free(row1); free(row2);
+    free(wq); free(wp); free(rows4);
+}
+
+/* A weight repacked four rows at a time (quant/x4.h, the layout models/repack.c gives Q4_K
+ * and Q6_K matrices) multiplies to the same bits as the file's layout, on every path: decode's
+ * x4 kernel (T = 1), the tile kernels and the gemm on unpacked tiles (T = 3, 20), the float
+ * path (integer path off); OC = 36 ends on a partial tile. Its rows, looked up one at a time,
+ * are the file's. */
+static void test_matmul_x4(void) {
+    const uint32_t types[] = {L4A_TYPE_Q4_K, L4A_TYPE_Q6_K};
+    for (int k = 0; k < 2; k++) {
+        CHECK(l4a_x4_has_layout(types[k]));
+        for (int64_t C = 256; C <= 768; C += 512)
+            for (int64_t OC = 16; OC <= 36; OC += 20) check_matmul_x4(types[k], C, OC);
+    }
 }
 
 static void test_matmul(void) {

@@ -105,9 +105,10 @@ typedef struct matmul_job {
 
 /* The integer path: out rows r0..r0+nr-1 (their weights in the file's layout at rows) for
  * tokens t0..t1-1, in tiles of L4A_VECDOT_TILE weight rows x L4A_VECDOT_TILE_NA tokens: each
- * weight block is unpacked once for up to eight tokens. The tile kernels compute every output by the same float operations whatever the
- * tile's shape (tests/test_vecdot.c checks it bit for bit against the single dot), so a
- * token's result does not depend on its neighbours in the batch (see the top of the file). */
+ * weight block is unpacked once for up to eight tokens. The tile kernels compute every output
+ * by the same float operations whatever the tile's shape (tests/test_vecdot.c checks it bit
+ * for bit against the single dot), so a token's result does not depend on its neighbours in
+ * the batch (see the top of the file). */
 static void tile_product_int(const matmul_job *j, const mm_op *op, const uint8_t *rows,
                              int64_t r0, int64_t nr, int64_t t0, int64_t t1) {
     const int64_t OC = op->w->ne[1], C = op->w->ne[0], B = L4A_VECDOT_TILE;

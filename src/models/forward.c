@@ -28,6 +28,7 @@
 #include "models/model_impl.h"
 #include "kernels/kernels.h"
 #include "quant/quant.h"
+#include "quant/x4.h"
 
 #include <math.h>
 
@@ -228,10 +229,11 @@ void l4a_forward(l4a_ctx *ctx, const l4a_token *tokens, const int32_t *seqs, int
         L4A_ASSERT(s >= 0 && s < ctx->n_seq && ctx->tok_pos[t] < ctx->n_ctx);
     }
 
-    /* token embeddings (T,C): rows of token_embd, dequantized */
+    /* token embeddings (T,C): rows of token_embd, dequantized (a table repacked as the tied
+     * output matrix, models/repack.c: its row's group of 4 unpacked into the matmul scratch,
+     * unused until the first product) */
     for (int32_t t = 0; t < T; t++)
-        l4a_dequant_row(m->tok_embd->type, l4a_tensor_row(m->tok_embd, tokens[t]), ctx->x + t * C,
-                        C);
+        l4a_weight_row_f32(m->tok_embd, tokens[t], ctx->x + t * C, ctx->mm_scratch);
     if (m->arch->embd_scale) l4a_scale_forward(ctx->x, sqrtf((float)C), T * C);
 
     /* RoPE angles of the tokens' positions (T, n_rot/2, 2), for global and local layers */

@@ -1,7 +1,8 @@
 /*
  * repack.c - at load time, the matrices decode reads put in the x4 layout (quant/x4.h) where
  * this CPU has a kernel for it: four rows interleaved, read as one sequential stream and
- * unpacked four rows at once (Q4_K on AVX2: 1.3x to 1.5x the file layout's speed per core).
+ * unpacked four rows at once (Q4_K and Q6_K on AVX2; in cache 1.47x and 1.2x the file
+ * layout's speed per core, from memory 1.33x and 1.06x).
  *
  * The layout has the file's size, so memory does not grow:
  *  - a mapped file: the matrices are copied, group by group, into anonymous memory advised
@@ -9,9 +10,9 @@
  *    (they stay readable: the kernel reads them back from the file if touched);
  *  - a file read into memory (--no-mmap): repacked in place;
  *  - a model built in memory (a Hugging Face folder): copied, the source kept.
- * The token embedding table is left as it is (its rows are looked up one by one), and so is
- * the output matrix when it is the same tensor. Prompts and the float path read these
- * matrices through kernels/matmul.c's file_rows, which unpacks a tile at a time.
+ * An untied token embedding table is left mapped as it is (its rows are looked up one by
+ * one); tied to the output matrix, it is repacked like the others. Prompts and the float path
+ * read these matrices through kernels/matmul.c's file_rows, which unpacks a tile at a time.
  */
 #include "models/model_impl.h"
 #include "kernels/vecdot.h"
@@ -20,9 +21,9 @@
 #include <string.h>
 
 /* Whether t is one of the matrices the matmul reads (a fused q, k, v only when its row views
- * start on groups of 4 rows), not the embedding table. */
+ * start on groups of 4 rows); the embedding table only when tied to the output (forward.c
+ * then unpacks a token's group of 4 rows). */
 static bool is_matrix(const l4a_model *m, const l4a_tensor *t) {
-    if (t == m->tok_embd) return false;
     if (t == m->output) return true;
     for (int il = 0; il < m->hp.n_layer; il++) {
         const l4a_layer *L = &m->layers[il];

@@ -9,8 +9,9 @@
 #include <string.h>
 
 #define Q4K_X4 (4 * sizeof(l4a_block_q4_k))
+#define Q6K_X4 (4 * sizeof(l4a_block_q6_k))
 
-bool l4a_x4_has_layout(uint32_t type) { return type == L4A_TYPE_Q4_K; }
+bool l4a_x4_has_layout(uint32_t type) { return type == L4A_TYPE_Q4_K || type == L4A_TYPE_Q6_K; }
 
 /* Position of row r's d (dmin: + 2) in the x4 block's f16 header. */
 static int q4k_d_slot(int r) { return (r / 2) * 4 + r % 2; }
@@ -88,25 +89,72 @@ static void q4k_unpack(const uint8_t *o, l4a_block_q4_k *const *b) {
                 memcpy(b[r]->qs + 32 * p + 8 * c, o + 64 + 128 * p + 32 * c + 8 * r, 8);
 }
 
+/* Q6_K: the fields are moved, not changed (x4.h). Offsets of row r's pieces in the block: */
+static size_t q6k_ql(int q, int r) { return 32 * (size_t)q + 8 * (size_t)r; }
+static size_t q6k_qh(int q, int r) { return 512 + 32 * (size_t)q + 8 * (size_t)r; }
+static size_t q6k_sc(int j, int r) { return 768 + 16 * (size_t)j + 4 * (size_t)r; }
+static size_t q6k_d(int r) { return 832 + 2 * (size_t)r; }
+
+static void q6k_pack(const l4a_block_q6_k *const *b, uint8_t *o) {
+    for (int r = 0; r < 4; r++) {
+        for (int q = 0; q < 16; q++) memcpy(o + q6k_ql(q, r), b[r]->ql + 8 * q, 8);
+        for (int q = 0; q < 8; q++) memcpy(o + q6k_qh(q, r), b[r]->qh + 8 * q, 8);
+        for (int j = 0; j < 4; j++) memcpy(o + q6k_sc(j, r), b[r]->scales + 4 * j, 4);
+        memcpy(o + q6k_d(r), &b[r]->d, 2);
+    }
+}
+
+static void q6k_unpack(const uint8_t *o, l4a_block_q6_k *const *b) {
+    for (int r = 0; r < 4; r++) {
+        for (int q = 0; q < 16; q++) memcpy(b[r]->ql + 8 * q, o + q6k_ql(q, r), 8);
+        for (int q = 0; q < 8; q++) memcpy(b[r]->qh + 8 * q, o + q6k_qh(q, r), 8);
+        for (int j = 0; j < 4; j++) memcpy(b[r]->scales + 4 * j, o + q6k_sc(j, r), 4);
+        memcpy(&b[r]->d, o + q6k_d(r), 2);
+    }
+}
+
+/* Super-block i of 4 rows row_bytes apart: pointers to the rows' blocks of type B. */
+#define ROW_BLOCKS(B, base, i, out)                                                           \
+    for (int r_ = 0; r_ < 4; r_++) (out)[r_] = (B *)((base) + (size_t)r_ * row_bytes) + (i)
+
 void l4a_x4_pack(uint32_t type, int64_t n, const void *rows, size_t row_bytes, void *dst) {
-    (void)type;     /* Q4_K, the only type with the layout (l4a_x4_has_layout) */
     const uint8_t *src = rows;
     uint8_t *o = dst;
     for (int64_t i = 0; i < n / L4A_QK_K; i++) {
-        const l4a_block_q4_k *b[4];
-        for (int r = 0; r < 4; r++)
-            b[r] = (const l4a_block_q4_k *)(src + (size_t)r * row_bytes) + i;
-        q4k_pack(b, o + (size_t)i * Q4K_X4);
+        if (type == L4A_TYPE_Q6_K) {
+            const l4a_block_q6_k *b[4];
+            ROW_BLOCKS(const l4a_block_q6_k, src, i, b);
+            q6k_pack(b, o + (size_t)i * Q6K_X4);
+        } else {
+            const l4a_block_q4_k *b[4];
+            ROW_BLOCKS(const l4a_block_q4_k, src, i, b);
+            q4k_pack(b, o + (size_t)i * Q4K_X4);
+        }
     }
 }
 
 void l4a_x4_unpack(uint32_t type, int64_t n, const void *group, void *rows, size_t row_bytes) {
-    (void)type;
     const uint8_t *o = group;
     uint8_t *dst = rows;
     for (int64_t i = 0; i < n / L4A_QK_K; i++) {
-        l4a_block_q4_k *b[4];
-        for (int r = 0; r < 4; r++) b[r] = (l4a_block_q4_k *)(dst + (size_t)r * row_bytes) + i;
-        q4k_unpack(o + (size_t)i * Q4K_X4, b);
+        if (type == L4A_TYPE_Q6_K) {
+            l4a_block_q6_k *b[4];
+            ROW_BLOCKS(l4a_block_q6_k, dst, i, b);
+            q6k_unpack(o + (size_t)i * Q6K_X4, b);
+        } else {
+            l4a_block_q4_k *b[4];
+            ROW_BLOCKS(l4a_block_q4_k, dst, i, b);
+            q4k_unpack(o + (size_t)i * Q4K_X4, b);
+        }
     }
+}
+
+void l4a_weight_row_f32(const l4a_tensor *w, int64_t r, float *out, void *scratch) {
+    const uint8_t *row = l4a_tensor_row(w, r);
+    if (w->layout == L4A_LAYOUT_X4) {
+        uint8_t *rows4 = scratch;
+        l4a_x4_unpack(w->type, w->ne[0], l4a_tensor_row(w, r / 4 * 4), rows4, (size_t)w->nb[1]);
+        row = rows4 + (size_t)(r % 4) * w->nb[1];
+    }
+    l4a_dequant_row(w->type, row, out, w->ne[0]);
 }

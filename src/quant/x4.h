@@ -16,6 +16,12 @@
  *   64  the quants, 512 bytes: for each 32-byte group p (0..3) of the rows' qs, for each
  *       8-byte chunk c (0..3), rows 0..3's bytes qs[32p + 8c .. 32p + 8c + 7]; one 32-byte
  *       load holds the same 8 bytes of the 4 rows
+ *
+ * Q6_K x4 block (840 bytes), the rows' fields moved, not changed:
+ *   0    ql, 512 bytes: 8-byte chunk q (0..15) of the 4 rows at 32q + 8r
+ *   512  qh, 256 bytes: 8-byte chunk q (0..7) of the 4 rows at 512 + 32q + 8r
+ *   768  scales, 64 bytes: scales 4j..4j+3 of row r at 768 + 16j + 4r (j = 0..3)
+ *   832  d of rows 0..3 as f16
  * The bytes of the 4 rows are all kept: unpacking gives the file's bytes back.
  */
 #ifndef L4A_QUANT_X4_H
@@ -32,5 +38,11 @@ bool l4a_x4_has_layout(uint32_t type);
  * at dst; and back. The type must have the layout; n a multiple of its block. */
 void l4a_x4_pack(uint32_t type, int64_t n, const void *rows, size_t row_bytes, void *dst);
 void l4a_x4_unpack(uint32_t type, int64_t n, const void *group, void *rows, size_t row_bytes);
+
+/* Row r of the matrix w (any layout) as w->ne[0] floats: an x4 weight's group of 4 rows is
+ * unpacked into scratch (4 * w->nb[1] bytes) first. The embedding lookup of a table repacked
+ * as the tied output matrix (models/forward.c). */
+struct l4a_tensor;
+void l4a_weight_row_f32(const struct l4a_tensor *w, int64_t r, float *out, void *scratch);
 
 #endif

@@ -495,4 +495,5 @@ FILL_LINKAGE void FILL_FN(l4a_vecdot *t) {
     SET(Q6_K, q6_k)
 #undef SET
     t[L4A_TYPE_Q4_K].dot_x4 = x4_q4_k;
+    t[L4A_TYPE_Q6_K].dot_x4 = x4_q6_k;
 }

@@ -99,6 +99,95 @@ TGT INLINE __m128 kx4_apply(kx4step k, __m128 acc) {
                                           0x44));
 }
 
+/* Q6_K (layout in quant/x4.h): per 8-byte chunk c of the 32 elements 128h + 32s + 8c.., one
+ * load of ql for s = 0, 2 (low, high nibbles), one for s = 1, 3, one of qh for all four:
+ *   u_s = nibble | (2 bits of qh) << 4, 0..63
+ * vpmaddubsw by the 8 activations broadcast to the 4 rows; the two chunks of a sub-block of 16
+ * summed in int16 (|sum| <= 4 * 63 * 128 = 32256); one vpmaddwd per sub-block applies the 4
+ * rows' int8 scales (widened once per super-block, 4 per vector). The -32 offset is
+ * -32 sum_k s_k bsum_k per row, from the same scale vectors. */
+typedef struct kx4step6 {
+    __m128i g;      /* [isum0 isum1 isum2 isum3] */
+    __m128 f;       /* d_a times [d0 d1 d2 d3] */
+} kx4step6;
+
+/* int16 lanes 4r..4r+3 = int16 lane 4r + i of v. */
+TGT INLINE __m256i kx4_bcast_rows16(__m256i v, int i) {
+    const char a = (char)(2 * i), b = (char)(2 * i + 1);
+    const char c = (char)(8 + 2 * i), d = (char)(9 + 2 * i);
+    return _mm256_shuffle_epi8(v, _mm256_setr_epi8(a, b, a, b, a, b, a, b, c, d, c, d, c, d, c, d,
+                                                   a, b, a, b, a, b, a, b, c, d, c, d, c, d, c, d));
+}
+
+TGT INLINE kx4step6 kx4_q6_k(const uint8_t *o, const l4a_block_q8_k *y) {
+    const __m256i bs = load32(y->bsums);
+    __m256i v[4], off = _mm256_setzero_si256();
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {   /* lanes 4r + i: scale 4j + i of row r */
+        v[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(o + 768 + 16 * j)));
+        const __m256i bj = j == 0   ? _mm256_permute4x64_epi64(bs, 0x00)   /* bsums 4j.. */
+                           : j == 1 ? _mm256_permute4x64_epi64(bs, 0x55)
+                           : j == 2 ? _mm256_permute4x64_epi64(bs, 0xAA)
+                                    : _mm256_permute4x64_epi64(bs, 0xFF);
+        off = _mm256_add_epi32(off, _mm256_madd_epi16(v[j], bj));
+    }
+    __m256i is = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(off, 5));
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++)
+#pragma GCC unroll 2
+        for (int c2 = 0; c2 < 2; c2++) {    /* chunks 2 c2, 2 c2 + 1: sub-blocks 8h + 2s + c2 */
+            __m256i p[4];
+#pragma GCC unroll 2
+            for (int cc = 0; cc < 2; cc++) {
+                const int c = 2 * c2 + cc;
+                const __m256i l0 = load32(o + 32 * (8 * h + c));
+                const __m256i l1 = load32(o + 32 * (8 * h + 4 + c));
+                const __m256i qh = load32(o + 512 + 32 * (4 * h + c));
+                const __m256i u[4] = {
+                    _mm256_or_si256(_mm256_and_si256(l0, m4),
+                                    _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)),
+                    _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                    _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                    _mm256_and_si256(qh, m30)),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                    _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30))};
+#pragma GCC unroll 4
+                for (int s = 0; s < 4; s++) {
+                    const __m256i t = _mm256_maddubs_epi16(
+                        u[s], kx4_bcast8(y->qs + 128 * h + 32 * s + 8 * c));
+                    p[s] = cc ? _mm256_add_epi16(p[s], t) : t;
+                }
+            }
+#pragma GCC unroll 4
+            for (int s = 0; s < 4; s++) {
+                const int k = 8 * h + 2 * s + c2;
+                is = madd_acc(is, p[s], kx4_bcast_rows16(v[k / 4], k % 4));
+            }
+        }
+    const __m256i r2 = _mm256_hadd_epi32(is, is);      /* [i0 i1 i0 i1 | i2 i3 i2 i3] */
+    kx4step6 k;
+    k.g = _mm256_castsi256_si128(_mm256_permute4x64_epi64(r2, 0x08));
+    k.f = _mm_mul_ps(_mm_set1_ps(y->d), _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)(o + 832))));
+    return k;
+}
+
+TGT static void x4_q6_k(int64_t n, const void *w, const void *a, float *out) {
+    const uint8_t *o = w;
+    const l4a_block_q8_k *y = a;
+    __m128 acc = _mm_setzero_ps();
+    kx4step6 step = {_mm_setzero_si128(), _mm_setzero_ps()};
+    for (int64_t i = 0; i < n / L4A_QK_K; i++) {
+        const uint8_t *b = o + (size_t)i * 4 * sizeof(l4a_block_q6_k);
+        prefetch_bytes(b + KX4_PREFETCH, 4 * sizeof(l4a_block_q6_k));
+        const kx4step6 next = kx4_q6_k(b, y + i);
+        acc = _mm_add_ps(acc, _mm_mul_ps(step.f, _mm_cvtepi32_ps(step.g)));
+        step = next;
+    }
+    _mm_storeu_ps(out, _mm_add_ps(acc, _mm_mul_ps(step.f, _mm_cvtepi32_ps(step.g))));
+}
+
 TGT static void x4_q4_k(int64_t n, const void *w, const void *a, float *out) {
     const uint8_t *o = w;
     const l4a_block_q8_k *y = a;
