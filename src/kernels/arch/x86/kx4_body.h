@@ -24,9 +24,12 @@
 #define KX4_PREFETCH 2304
 #endif
 
+/* One super-block's float step, added one super-block late (kx4_apply). */
 typedef struct kx4step {
-    __m256i g;      /* [isum0 isum1 msum0 msum1 | isum2 isum3 msum2 msum3] */
-    __m256 f;       /* d_a times [d0 d1 dmin0 dmin1 | d2 d3 dmin2 dmin3] */
+    __m256i g;      /* Q4_K: [isum0 isum1 msum0 msum1 | isum2 isum3 msum2 msum3]
+                       Q6_K: [isum0 isum1 isum2 isum3 | -] */
+    __m256 f;       /* d_a times Q4_K: [d0 d1 dmin0 dmin1 | d2 d3 dmin2 dmin3]
+                       Q6_K: [d0 d1 d2 d3 | -] */
 } kx4step;
 
 /* int16 lanes 4r..4r+3 = byte 8r + j of v (r = 0..3: bytes 0..15 of each 128-bit half). */
@@ -92,7 +95,10 @@ TGT INLINE kx4step kx4_q4_k(const uint8_t *o, const l4a_block_q8_k *y) {
 }
 
 /* acc + the 4 rows' float steps (a zero step adds +0). */
-TGT INLINE __m128 kx4_apply(kx4step k, __m128 acc) {
+TGT INLINE __m128 kx4_apply(const int T, kx4step k, __m128 acc) {
+    if (T == K6)
+        return _mm_add_ps(acc, _mm_mul_ps(_mm256_castps256_ps128(k.f),
+                                          _mm_cvtepi32_ps(_mm256_castsi256_si128(k.g))));
     const __m256 q = _mm256_mul_ps(k.f, _mm256_cvtepi32_ps(k.g));
     const __m256 r = _mm256_sub_ps(q, _mm256_permute_ps(q, 0x4E));   /* lanes 0, 1 per half */
     return _mm_add_ps(acc, _mm_shuffle_ps(_mm256_castps256_ps128(r), _mm256_extractf128_ps(r, 1),
@@ -106,11 +112,6 @@ TGT INLINE __m128 kx4_apply(kx4step k, __m128 acc) {
  * summed in int16 (|sum| <= 4 * 63 * 128 = 32256); one vpmaddwd per sub-block applies the 4
  * rows' int8 scales (widened once per super-block, 4 per vector). The -32 offset is
  * -32 sum_k s_k bsum_k per row, from the same scale vectors. */
-typedef struct kx4step6 {
-    __m128i g;      /* [isum0 isum1 isum2 isum3] */
-    __m128 f;       /* d_a times [d0 d1 d2 d3] */
-} kx4step6;
-
 /* int16 lanes 4r..4r+3 = int16 lane 4r + i of v. */
 TGT INLINE __m256i kx4_bcast_rows16(__m256i v, int i) {
     const char a = (char)(2 * i), b = (char)(2 * i + 1);
@@ -119,7 +120,7 @@ TGT INLINE __m256i kx4_bcast_rows16(__m256i v, int i) {
                                                    a, b, a, b, a, b, a, b, c, d, c, d, c, d, c, d));
 }
 
-TGT INLINE kx4step6 kx4_q6_k(const uint8_t *o, const l4a_block_q8_k *y) {
+TGT INLINE kx4step kx4_q6_k(const uint8_t *o, const l4a_block_q8_k *y) {
     const __m256i bs = load32(y->bsums);
     __m256i v[4], off = _mm256_setzero_si256();
 #pragma GCC unroll 4
@@ -167,38 +168,33 @@ TGT INLINE kx4step6 kx4_q6_k(const uint8_t *o, const l4a_block_q8_k *y) {
             }
         }
     const __m256i r2 = _mm256_hadd_epi32(is, is);      /* [i0 i1 i0 i1 | i2 i3 i2 i3] */
-    kx4step6 k;
-    k.g = _mm256_castsi256_si128(_mm256_permute4x64_epi64(r2, 0x08));
-    k.f = _mm_mul_ps(_mm_set1_ps(y->d), _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)(o + 832))));
+    kx4step k;
+    k.g = _mm256_permute4x64_epi64(r2, 0x08);
+    k.f = _mm256_castps128_ps256(
+        _mm_mul_ps(_mm_set1_ps(y->d), _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)(o + 832)))));
     return k;
 }
 
-TGT static void x4_q6_k(int64_t n, const void *w, const void *a, float *out) {
-    const uint8_t *o = w;
-    const l4a_block_q8_k *y = a;
-    __m128 acc = _mm_setzero_ps();
-    kx4step6 step = {_mm_setzero_si128(), _mm_setzero_ps()};
-    for (int64_t i = 0; i < n / L4A_QK_K; i++) {
-        const uint8_t *b = o + (size_t)i * 4 * sizeof(l4a_block_q6_k);
-        prefetch_bytes(b + KX4_PREFETCH, 4 * sizeof(l4a_block_q6_k));
-        const kx4step6 next = kx4_q6_k(b, y + i);
-        acc = _mm_add_ps(acc, _mm_mul_ps(step.f, _mm_cvtepi32_ps(step.g)));
-        step = next;
-    }
-    _mm_storeu_ps(out, _mm_add_ps(acc, _mm_mul_ps(step.f, _mm_cvtepi32_ps(step.g))));
-}
-
-TGT static void x4_q4_k(int64_t n, const void *w, const void *a, float *out) {
-    const uint8_t *o = w;
-    const l4a_block_q8_k *y = a;
+/* The 4 rows of an x4 group of type T (K4, K6) against one activation row. */
+TGT INLINE void kx4_dot(const int T, int64_t n, const uint8_t *o, const l4a_block_q8_k *y,
+                        float *out) {
+    const size_t bytes = 4 * (size_t)KWSIZE(T);
     __m128 acc = _mm_setzero_ps();
     kx4step step = {_mm256_setzero_si256(), _mm256_setzero_ps()};
     for (int64_t i = 0; i < n / L4A_QK_K; i++) {
-        const uint8_t *b = o + (size_t)i * 4 * sizeof(l4a_block_q4_k);
-        prefetch_bytes(b + KX4_PREFETCH, 4 * sizeof(l4a_block_q4_k));
-        const kx4step next = kx4_q4_k(b, y + i);
-        acc = kx4_apply(step, acc);
+        const uint8_t *b = o + (size_t)i * bytes;
+        prefetch_bytes(b + KX4_PREFETCH, (int)bytes);
+        const kx4step next = T == K4 ? kx4_q4_k(b, y + i) : kx4_q6_k(b, y + i);
+        acc = kx4_apply(T, step, acc);
         step = next;
     }
-    _mm_storeu_ps(out, kx4_apply(step, acc));
+    _mm_storeu_ps(out, kx4_apply(T, step, acc));
+}
+
+TGT static void x4_q4_k(int64_t n, const void *w, const void *a, float *out) {
+    kx4_dot(K4, n, w, a, out);
+}
+
+TGT static void x4_q6_k(int64_t n, const void *w, const void *a, float *out) {
+    kx4_dot(K6, n, w, a, out);
 }
