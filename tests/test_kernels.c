@@ -350,10 +350,10 @@ static void check_matmul_x4(uint32_t type, int64_t C, int64_t OC) {
 }
 
 /* A weight repacked four rows at a time (quant/x4.h, the layout models/repack.c gives Q4_K
- * and Q6_K matrices) multiplies to the same bits as the file's layout, on every path: decode's
- * x4 kernel (T = 1), the tile kernels and the gemm on unpacked tiles (T = 3, 20), the float
- * path (integer path off); OC = 36 ends on a partial tile. Its rows, looked up one at a time,
- * are the file's. */
+ * and Q6_K matrices) multiplies to the same bits as the file's layout, on every path: the x4
+ * kernel (T = 1, and T = 3 token by token), the gemm on unpacked tiles (T = 20; where the ISA
+ * has no gemm, the tile kernels on unpacked tiles), the float path (integer path off); OC = 36
+ * ends on a partial tile. Its rows, looked up one at a time, are the file's. */
 static void test_matmul_x4(void) {
     const uint32_t types[] = {L4A_TYPE_Q4_K, L4A_TYPE_Q6_K};
     for (int k = 0; k < 2; k++) {

@@ -3,8 +3,8 @@
  * the same logits as the file's layout, bit for bit, on the real Q4_K_M models:
  *  - loaded three ways: the file's layout (repack off), repacked from the mapped file, and
  *    repacked in place after a read into memory (--no-mmap);
- *  - through every path of the matmul: a prompt of 16 tokens or more (the gemm, which unpacks
- *    tiles), one token at a time (decode's x4 kernel), and a batch of 3 (the tile kernels);
+ *  - through the matmul's paths: a prompt of 16 tokens or more (the gemm, which unpacks tiles),
+ *    one token at a time (decode's x4 kernel), and a batch of 3 (the x4 kernel token by token);
  *  - where this CPU has an x4 kernel for Q4_K the repacked loads must hold x4 matrices (an
  *    untied embedding table stays as it is; a tied one, the output matrix too, is repacked
  *    and its rows still looked up right); elsewhere none, and the logits still agree;
