@@ -132,25 +132,25 @@ void l4a_file_unmap(l4a_mapped_file *f) {
     memset(f, 0, sizeof *f);
 }
 
-void l4a_file_advise_sparse(const l4a_mapped_file *f, const void *p, uint64_t n) {
+/* madvise(advice) on the align-sized pages wholly inside bytes p..p+n of a mapped file: nothing
+ * for a file read into memory or a range outside f. Advice only: a refusal changes nothing. */
+static void advise_inside(const l4a_mapped_file *f, const void *p, uint64_t n, uintptr_t align,
+                          int advice) {
     if (!f || !f->mapped || !f->data) return;
     uintptr_t lo = (uintptr_t)p, hi = lo + (uintptr_t)n;
     const uintptr_t begin = (uintptr_t)f->data, end = begin + (uintptr_t)f->size;
     if (lo < begin || hi > end || hi < lo) return;
-    lo = (lo + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    hi &= ~(uintptr_t)(HUGE_PAGE - 1);
-    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_NOHUGEPAGE);  /* advice, as above */
+    lo = (lo + align - 1) & ~(align - 1);
+    hi &= ~(align - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, advice);
+}
+
+void l4a_file_advise_sparse(const l4a_mapped_file *f, const void *p, uint64_t n) {
+    advise_inside(f, p, n, HUGE_PAGE, MADV_NOHUGEPAGE);
 }
 
 void l4a_file_drop_pages(const l4a_mapped_file *f, const void *p, uint64_t n) {
-    if (!f || !f->mapped || !f->data) return;
-    uintptr_t lo = (uintptr_t)p, hi = lo + (uintptr_t)n;
-    const uintptr_t begin = (uintptr_t)f->data, end = begin + (uintptr_t)f->size;
-    if (lo < begin || hi > end || hi < lo) return;
-    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    lo = (lo + page - 1) & ~(page - 1);
-    hi &= ~(page - 1);
-    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);    /* advice, as above */
+    advise_inside(f, p, n, (uintptr_t)sysconf(_SC_PAGESIZE), MADV_DONTNEED);
 }
 
 void *l4a_pages_alloc(size_t n) {

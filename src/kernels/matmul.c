@@ -215,8 +215,7 @@ static void matmul_worker(void *arg, int ith, int nth, int tid) {
         const int64_t C = w->ne[0], OC = w->ne[1];
         const int64_t r0 = (tile - op->first_tile) * TILE;
         const int64_t nr = OC - r0 < TILE ? OC - r0 : TILE;
-        if (w->type == L4A_TYPE_F32 && w->nb[1] % sizeof(float) == 0 &&
-            w->layout == L4A_LAYOUT_ROWS) {
+        if (w->type == L4A_TYPE_F32 && w->nb[1] % sizeof(float) == 0) {
             /* F32 rows are used where they lie */
             tile_product(j, op, l4a_tensor_row(w, r0), (int64_t)(w->nb[1] / sizeof(float)), r0,
                          nr);

@@ -28,6 +28,7 @@
 #include "tensor/tensor.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* ---- plain types (plain.c) */
 void l4a_f32_to_float(const void *x, float *y, int64_t n);
@@ -93,6 +94,18 @@ float l4a_q8_k_dot_f32(const void *x, const float *y, int64_t n);
 /* The 6-bit scale and min of sub-block j (0..7) of a Q4_K/Q5_K block (packing in q4_k.c). */
 void l4a_k_get_scale_min(const uint8_t *scales, int j, uint8_t *sc, uint8_t *m);
 void l4a_k_set_scale_min(uint8_t *scales, int j, uint8_t sc, uint8_t m);
+/* All 8 at once: the 12 packed bytes at p to the scales (byte j of *sc) and the mins (byte j of
+ * *m), four bytes per 32-bit operation (the kernels and quant/x4.c decode them this way). */
+static inline void l4a_k_scales_unpack(const uint8_t *p, uint64_t *sc, uint64_t *m) {
+    uint32_t u0, u1, u2;
+    memcpy(&u0, p, 4);
+    memcpy(&u1, p + 4, 4);
+    memcpy(&u2, p + 8, 4);
+    const uint32_t sc_hi = (u2 & 0x0F0F0F0Fu) | ((u0 >> 6) & 0x03030303u) << 4;
+    const uint32_t m_hi = ((u2 >> 4) & 0x0F0F0F0Fu) | ((u1 >> 6) & 0x03030303u) << 4;
+    *sc = (u0 & 0x3F3F3F3Fu) | (uint64_t)sc_hi << 32;
+    *m = (u1 & 0x3F3F3F3Fu) | (uint64_t)m_hi << 32;
+}
 
 /* Dequantize a row of n elements of `type` through its traits. The type must have a
  * to_float and n be a multiple of its block size: callers validate tensors when loading them;

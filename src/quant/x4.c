@@ -26,18 +26,8 @@ static uint64_t ld64(const uint8_t *p) {
 
 static void st64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* Q4_K's 12 packed scale bytes (q4_k.c) <-> the 8 six-bit scales and 8 mins, a byte each. */
-static void q4k_scales_get(const uint8_t *s, uint64_t *sc, uint64_t *m) {
-    uint32_t u0, u1, u2;
-    memcpy(&u0, s, 4);
-    memcpy(&u1, s + 4, 4);
-    memcpy(&u2, s + 8, 4);
-    const uint32_t sc_hi = (u2 & 0x0F0F0F0Fu) | ((u0 >> 6) & 0x03030303u) << 4;
-    const uint32_t m_hi = ((u2 >> 4) & 0x0F0F0F0Fu) | ((u1 >> 6) & 0x03030303u) << 4;
-    *sc = (u0 & 0x3F3F3F3Fu) | (uint64_t)sc_hi << 32;
-    *m = (u1 & 0x3F3F3F3Fu) | (uint64_t)m_hi << 32;
-}
-
+/* The 8 six-bit scales and 8 mins, a byte each, to Q4_K's 12 packed bytes (q4_k.c); the
+ * inverse of l4a_k_scales_unpack. */
 static void q4k_scales_set(uint8_t *s, uint64_t sc, uint64_t m) {
     const uint32_t sl = (uint32_t)sc, sh = (uint32_t)(sc >> 32);
     const uint32_t ml = (uint32_t)m, mh = (uint32_t)(m >> 32);
@@ -59,7 +49,7 @@ static void q4k_pack(const l4a_block_q4_k *const *b, uint8_t *o) {
     uint64_t hi[2] = {0, 0};
     for (int r = 0; r < 4; r++) {       /* entries 8r .. 8r + 7 */
         uint64_t sc, m;
-        q4k_scales_get(b[r]->scales, &sc, &m);
+        l4a_k_scales_unpack(b[r]->scales, &sc, &m);
         st64(o + 16 + 8 * r, (sc & 0x0F * B01) | (m & 0x0F * B01) << 4);
         const uint64_t h = ((sc >> 4) & 0x03 * B01) | ((m >> 4) & 0x03 * B01) << 2;
         hi[r & 1] |= h << (r < 2 ? 0 : 4);

@@ -26,6 +26,7 @@
 #include "kernels/arch/x86/ymm_util.h"
 #include "kernels/arch/vecdot_arch.h"
 #include "quant/blocks.h"
+#include "quant/quant.h"
 
 enum { K2, K3, K4, K5, K6 };
 #define KWSIZE(T)                                                                              \
@@ -66,12 +67,7 @@ TGT INLINE __m256i bsum_dot(const l4a_block_q8_k *y, __m256i coef16) {
 /* Q4_K/Q5_K: the 8 six-bit scales and the 8 mins (packing in src/quant/q4_k.c) as two 64-bit
  * words of bytes, decoded in the general registers (tiles of 1 to 3 rows). */
 TGT INLINE void k45_scale_bytes(const uint8_t *p, uint64_t *sc, uint64_t *m) {
-    const uint32_t u0 = ld32(p), u1 = ld32(p + 4), u2 = ld32(p + 8);
-    const uint32_t sc_lo = u0 & 0x3F3F3F3Fu, m_lo = u1 & 0x3F3F3F3Fu;
-    const uint32_t sc_hi = (u2 & 0x0F0F0F0Fu) | (((u0 >> 6) & 0x03030303u) << 4);
-    const uint32_t m_hi = ((u2 >> 4) & 0x0F0F0F0Fu) | (((u1 >> 6) & 0x03030303u) << 4);
-    *sc = sc_lo | (uint64_t)sc_hi << 32;
-    *m = m_lo | (uint64_t)m_hi << 32;
+    l4a_k_scales_unpack(p, sc, m);
 }
 
 /* The same decoding for two super-blocks at once, in vector registers (tiles of 4 rows: 7
