@@ -128,13 +128,16 @@ static void copy_table(l4a_isa to, l4a_isa from) {
 #if defined(L4A_ARCH_X86)
 /* A level whose dot kernels differ from the level it was copied from loses the gemm entries
  * (their results must equal its own dot's, bit for bit). */
+static void set_gemm(l4a_vecdot *to, const l4a_vecdot *from) {
+    to->gemm = from->gemm;
+    to->gemm_pack = from->gemm_pack;
+    to->gemm_group_bytes = from->gemm_group_bytes;
+    to->gemm_scratch_bytes = from->gemm_scratch_bytes;
+}
+
 static void drop_gemm(l4a_isa level) {
-    for (int t = 0; t < L4A_TYPE_COUNT; t++) {
-        g_tables[level][t].gemm = NULL;
-        g_tables[level][t].gemm_pack = NULL;
-        g_tables[level][t].gemm_group_bytes = NULL;
-        g_tables[level][t].gemm_scratch_bytes = NULL;
-    }
+    static const l4a_vecdot none;
+    for (int t = 0; t < L4A_TYPE_COUNT; t++) set_gemm(&g_tables[level][t], &none);
 }
 #endif
 
@@ -171,6 +174,10 @@ static void init(void) {
         drop_gemm(L4A_ISA_AVX512);  /* its kernels sum in other orders than avx2's gemm */
         l4a_vecdot_fill_avx512_q(g_tables[L4A_ISA_AVX512]);
         l4a_vecdot_fill_avx512_k(g_tables[L4A_ISA_AVX512]);
+        /* except Q4_K and Q6_K, whose kernels there sum in the reference's order, as avx2's
+         * gemm does (avx512_k.c says why) */
+        set_gemm(&g_tables[L4A_ISA_AVX512][L4A_TYPE_Q4_K], &g_tables[L4A_ISA_AVX2][L4A_TYPE_Q4_K]);
+        set_gemm(&g_tables[L4A_ISA_AVX512][L4A_TYPE_Q6_K], &g_tables[L4A_ISA_AVX2][L4A_TYPE_Q6_K]);
         l4a_vecdot_fill_avx512_f(g_tables[L4A_ISA_AVX512], f.avx512bf16);
         g_avail[L4A_ISA_AVX512] = 1;
     }

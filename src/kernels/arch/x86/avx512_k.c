@@ -1,8 +1,8 @@
 /*
  * avx512_k.c - AVX-512 (F, BW, VL, DQ, VNNI) dot products of the K quants.
  *
- * Q4_K, Q5_K and Q6_K run on 512-bit registers, 64 elements at a time, with the activations
- * read as they lie (64 contiguous bytes) and the weights arranged to match:
+ * Q4_K, Q5_K and Q6_K kernels on 512-bit registers, 64 elements at a time, with the
+ * activations read as they lie (64 contiguous bytes) and the weights arranged to match:
  *  - Q4_K/Q5_K: elements 64p .. 64p+63 are the low then the high nibbles of qs[32p..32p+31]:
  *    the 32 bytes loaded into both halves, the upper half shifted by 4; Q5_K's fifth bits come
  *    from an opmask test of qh against bit 2p (low half) or 2p+1 (high half);
@@ -11,15 +11,22 @@
  * vpdpbusd sums four products per int32 lane (at most 4 * 63 * 128 < 2^15), vpackssdw packs
  * two chunks' sums to int16 exactly, vpdpwssd multiplies them by the sub-block scales (one
  * vpshufb / vpermw builds each pair of chunks' scale vector) and accumulates in int32: one
- * multiply-port instruction per 64 products and row, with the scale step shared by two. Per super-block the int32 lanes are converted and added with one FMA by d_a d into
- * float lanes; the mins (sum_j m_j bsum_j) and Q6_K's -32 offset (sum_k s_k bsum_k, exact in
- * int32) go through the activation's bsums. Float accumulation in lanes, one accumulator per
- * output (Q4_K/Q5_K: per super-block one FMA adds the scaled sums, one subtracts the mins in
- * the low 8 lanes): within the bound of tests/test_vecdot.c (not bit-identical to the
- * reference, unlike k_body.h), and the same operations whatever the tile's shape.
- * Q2_K and Q3_K use the 256-bit kernels of k_body.h (EVEX vpdpwssd), included below.
- * The amx level's Q4_K kernels (SUMS = 1) reduce each super-block's lanes to the exact isum and
- * msum first and add them in the reference's order (sb_term), the order of amx_k.c's tiles.
+ * multiply-port instruction per 64 products and row, with the scale step shared by two.
+ *
+ * Two float orders:
+ *  - lanes (SUMS = 0, the avx512 level's Q5_K): per super-block the int32 lanes are converted
+ *    and added with one FMA by d_a d into float lanes; the mins (sum_j m_j bsum_j) go through
+ *    the activation's bsums, one FMA subtracting them in the low 8 lanes. Within the bound of
+ *    tests/test_vecdot.c, not bit-identical to the reference, and the same operations
+ *    whatever the tile's shape.
+ *  - sums (SUMS = 1, Q4_K and Q6_K at the amx level): each super-block's lanes are reduced to
+ *    the exact isum and msum first and added in the reference's order (sb_term2), the order of
+ *    amx_k.c's tiles and of k_body.h.
+ * The avx512 level keeps k_body.h's kernels (256-bit, EVEX vpdpwssd) for Q2_K, Q3_K, Q4_K and
+ * Q6_K: Q4_K and Q6_K matrices are repacked for its x4 decode kernels (reference order), which
+ * every other path of the type must then match bit for bit. On the Zen 4 VM of session 18 the
+ * lanes-order Q4_K/Q6_K dot decoded the 1.5B file at 19 to 20 tok/s against 33 to 39 with the
+ * x4 kernels, and prompts (avx2_gemm_k.c) ran within noise of the lanes-order tiles.
  *
  * Called only when CPUID reports these features and the OS saves the AVX-512 state.
  */
@@ -135,8 +142,9 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
     }
 }
 
+/* Q6_K, in the sums order only: one weight row's isum lanes against NA activation rows. */
 TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_t as, int64_t i,
-                         __m512 *acc, const int SUMS, __m512i *isv) {
+                         __m512i *isv) {
     const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 192)));
     const __m512i s_all = _mm512_castsi256_si512(s16);
     const __m512i low4 = _mm512_set1_epi8(0x0F), hi2 = _mm512_set1_epi8(0x30);
@@ -164,7 +172,6 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
 #undef S4
         sp[h] = _mm512_permutexvar_epi16(idx, s_all);
     }
-    const float d = h2f(ld16(b + 208));
 #pragma GCC unroll 8
     for (int c = 0; c < NA; c++) {
         /* the -32 offset: -32 sum_k s_k bsum_k, in the low 8 lanes */
@@ -178,11 +185,7 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
                 is, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[2 * h], AQ(c, 128 * h)),
                                        _mm512_dpbusd_epi32(z, u[2 * h + 1], AQ(c, 128 * h + 64))),
                 sp[h]);
-        if (SUMS) {
-            isv[c] = is;
-            continue;
-        }
-        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(YB(c)->d * d), acc[c]);
+        isv[c] = is;
     }
 }
 
@@ -204,7 +207,7 @@ TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, cons
         for (int r = 0; r < NW; r++) {
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
             prefetch_bytes(b + (size_t)NW * ws, KWSIZE(T));
-            if (T == K6) zsb_q6_k(NA, b, a, as, i, acc[r], SUMS, isv[r & 1]);
+            if (T == K6) zsb_q6_k(NA, b, a, as, i, isv[r & 1]);
             else zsb_q45_k(T, NA, b, a, as, i, acc[r], SUMS, isv[r & 1], msv[r & 1]);
         }
         if (SUMS) {             /* Q6_K: no mins (dmin = 0, msum = 0: the same terms) */
@@ -268,9 +271,7 @@ TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int
         zktile_any(T, n, w, ws, nw, a, as, na, out, os, S);                                    \
     }
 
-DEFINE_ZKTYPE(q4_k, K4, 0)
 DEFINE_ZKTYPE(q5_k, K5, 0)
-DEFINE_ZKTYPE(q6_k, K6, 0)
 /* Q4_K and Q6_K in the sums order of the amx level (amx_k.c) */
 DEFINE_ZKTYPE(q4_k_sums, K4, 1)
 DEFINE_ZKTYPE(q6_k_sums, K6, 1)
@@ -284,12 +285,8 @@ void l4a_vecdot_fill_avx512_k_sums(l4a_vecdot *t) {
 
 void l4a_vecdot_fill_avx512_k(l4a_vecdot *t) {
     fill_ymm(t);
-    t[L4A_TYPE_Q4_K].dot = zdot_q4_k;
-    t[L4A_TYPE_Q4_K].dot_tile = ztile_q4_k;
     t[L4A_TYPE_Q5_K].dot = zdot_q5_k;
     t[L4A_TYPE_Q5_K].dot_tile = ztile_q5_k;
-    t[L4A_TYPE_Q6_K].dot = zdot_q6_k;
-    t[L4A_TYPE_Q6_K].dot_tile = ztile_q6_k;
 }
 
 #endif
