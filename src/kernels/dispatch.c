@@ -125,22 +125,6 @@ static void copy_table(l4a_isa to, l4a_isa from) {
     memcpy(g_tables[to], g_tables[from], sizeof g_tables[to]);
 }
 
-#if defined(L4A_ARCH_X86)
-/* A level whose dot kernels differ from the level it was copied from loses the gemm entries
- * (their results must equal its own dot's, bit for bit). */
-static void set_gemm(l4a_vecdot *to, const l4a_vecdot *from) {
-    to->gemm = from->gemm;
-    to->gemm_pack = from->gemm_pack;
-    to->gemm_group_bytes = from->gemm_group_bytes;
-    to->gemm_scratch_bytes = from->gemm_scratch_bytes;
-}
-
-static void drop_gemm(l4a_isa level) {
-    static const l4a_vecdot none;
-    for (int t = 0; t < L4A_TYPE_COUNT; t++) set_gemm(&g_tables[level][t], &none);
-}
-#endif
-
 static l4a_isa parse_isa(const char *s) {
     for (int i = 0; i < L4A_ISA_COUNT; i++)
         if (strcmp(s, l4a_isa_name((l4a_isa)i)) == 0) return (l4a_isa)i;
@@ -171,13 +155,12 @@ static void init(void) {
     }
     if (f.avx512) {
         copy_table(L4A_ISA_AVX512, L4A_ISA_AVX2);
-        drop_gemm(L4A_ISA_AVX512);  /* its kernels sum in other orders than avx2's gemm */
-        l4a_vecdot_fill_avx512_q(g_tables[L4A_ISA_AVX512]);
+        /* The 32-element block types keep avx2's kernels and gemm, the K types k_body.h's
+         * (avx512_k.c): the 512-bit tiles this level had until session 18 streamed 4-row
+         * decode tiles from memory at 8.7 to 12.6 GB/s on a Zen 4 VM against avx2's 15.9 to
+         * 25.9 (bench/kernels), and ran prompts at 78 to 90 GFLOP/s against avx2's gemm at
+         * 160 to 170 (gemma3-270m: decode 70 -> 125 tok/s, prompts 670 -> 1040). */
         l4a_vecdot_fill_avx512_k(g_tables[L4A_ISA_AVX512]);
-        /* except Q4_K and Q6_K, whose kernels there sum in the reference's order, as avx2's
-         * gemm does (avx512_k.c says why) */
-        set_gemm(&g_tables[L4A_ISA_AVX512][L4A_TYPE_Q4_K], &g_tables[L4A_ISA_AVX2][L4A_TYPE_Q4_K]);
-        set_gemm(&g_tables[L4A_ISA_AVX512][L4A_TYPE_Q6_K], &g_tables[L4A_ISA_AVX2][L4A_TYPE_Q6_K]);
         l4a_vecdot_fill_avx512_f(g_tables[L4A_ISA_AVX512], f.avx512bf16);
         g_avail[L4A_ISA_AVX512] = 1;
     }

@@ -28,7 +28,6 @@ void l4a_vecdot_fill_avx2_gemm_k(l4a_vecdot *t);    /* arch/x86/avx2_gemm_k.c */
 void l4a_vecdot_fill_avxvnni_q(l4a_vecdot *t);
 void l4a_vecdot_fill_avxvnni_k(l4a_vecdot *t);
 /* AVX-512 F/BW/VL/DQ/VNNI; bf16: whether AVX512_BF16 may be used */
-void l4a_vecdot_fill_avx512_q(l4a_vecdot *t);
 void l4a_vecdot_fill_avx512_k(l4a_vecdot *t);
 void l4a_vecdot_fill_avx512_f(l4a_vecdot *t, int bf16);
 /* AVX-512 + AMX-INT8: Q4_0, Q8_0 (amx_q.c) and Q4_K (amx_k.c) in the orders of those files,

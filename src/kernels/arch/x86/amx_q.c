@@ -8,8 +8,9 @@
  *     acc = 0;  for b = 0 .. nb - 1:  acc = fma((float) isum_b, d_w,b * d_a,b, acc)
  *
  * where isum_b is the block's exact integer sum of (q_w - k) q_a (k = 8 for Q4_0, 0 for Q8_0)
- * and d_w,b * d_a,b is exact (two f16 values). The order differs from the avx512 level's
- * (which keeps 8 lanes per block), so this level has its own dot and tile kernels.
+ * and d_w,b * d_a,b is exact (two f16 values). The order differs from that of avx2_q45.c (two
+ * chains, even and odd blocks) and q_body.h (Q8_0: 8 float lanes), whose kernels the avx512
+ * level keeps, so this level has its own dot and tile kernels.
  *
  *  - gemm (AMX): a tile product C (16 weight rows x 16 tokens, int32) = A (the 16 rows' 32
  *    quants of block b, signed bytes) x B (the 16 tokens' 32 activation quants of block b,

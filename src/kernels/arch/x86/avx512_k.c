@@ -1,32 +1,28 @@
 /*
- * avx512_k.c - AVX-512 (F, BW, VL, DQ, VNNI) dot products of the K quants.
+ * avx512_k.c - the avx512 level's K-quant kernels, and the 512-bit Q4_K and Q6_K kernels of
+ * the amx level.
  *
- * Q4_K, Q5_K and Q6_K kernels on 512-bit registers, 64 elements at a time, with the
- * activations read as they lie (64 contiguous bytes) and the weights arranged to match:
- *  - Q4_K/Q5_K: elements 64p .. 64p+63 are the low then the high nibbles of qs[32p..32p+31]:
- *    the 32 bytes loaded into both halves, the upper half shifted by 4; Q5_K's fifth bits come
- *    from an opmask test of qh against bit 2p (low half) or 2p+1 (high half);
+ * The avx512 level: k_body.h's kernels (256-bit, EVEX vpdpwssd) for every K type, which sum
+ * in the reference's order; Q4_K and Q6_K matrices are repacked for its x4 decode kernels and
+ * multiplied by avx2_gemm_k.c's gemm in prompts, all bit for bit alike. The 512-bit kernels
+ * it had (removed in session 18; float lanes per super-block, not the reference's order)
+ * decoded the 1.5B Q4_K_M file at 19 to 20 tok/s on a Zen 4 VM against 33 to 39 repacked,
+ * and streamed Q5_K 4-row decode tiles from memory at 10.2 GB/s against k_body.h's 20.4.
+ *
+ * The amx level (dot and tiles of 1 or 2 weight rows, for decode and small batches), 64
+ * elements at a time, the activations read as they lie (64 contiguous bytes) and the weights
+ * arranged to match:
+ *  - Q4_K: elements 64p .. 64p+63 are the low then the high nibbles of qs[32p..32p+31]: the
+ *    32 bytes loaded into both halves, the upper half shifted by 4;
  *  - Q6_K: elements 128h + 64t .. +63 are nibble t of ql[64h..64h+63] (contiguous) plus two
  *    bits of qh[32h..32h+31] shifted by 4t or 4t+2 per half.
  * vpdpbusd sums four products per int32 lane (at most 4 * 63 * 128 < 2^15), vpackssdw packs
  * two chunks' sums to int16 exactly, vpdpwssd multiplies them by the sub-block scales (one
  * vpshufb / vpermw builds each pair of chunks' scale vector) and accumulates in int32: one
- * multiply-port instruction per 64 products and row, with the scale step shared by two.
- *
- * Two float orders:
- *  - lanes (SUMS = 0, the avx512 level's Q5_K): per super-block the int32 lanes are converted
- *    and added with one FMA by d_a d into float lanes; the mins (sum_j m_j bsum_j) go through
- *    the activation's bsums, one FMA subtracting them in the low 8 lanes. Within the bound of
- *    tests/test_vecdot.c, not bit-identical to the reference, and the same operations
- *    whatever the tile's shape.
- *  - sums (SUMS = 1, Q4_K and Q6_K at the amx level): each super-block's lanes are reduced to
- *    the exact isum and msum first and added in the reference's order (sb_term2), the order of
- *    amx_k.c's tiles and of k_body.h.
- * The avx512 level keeps k_body.h's kernels (256-bit, EVEX vpdpwssd) for Q2_K, Q3_K, Q4_K and
- * Q6_K: Q4_K and Q6_K matrices are repacked for its x4 decode kernels (reference order), which
- * every other path of the type must then match bit for bit. On the Zen 4 VM of session 18 the
- * lanes-order Q4_K/Q6_K dot decoded the 1.5B file at 19 to 20 tok/s against 33 to 39 with the
- * x4 kernels, and prompts (avx2_gemm_k.c) ran within noise of the lanes-order tiles.
+ * multiply-port instruction per 64 products and row, with the scale step shared by two. Each
+ * super-block's lanes are reduced to the exact isum and msum (the mins through the
+ * activation's bsums, Q6_K's -32 offset as -32 sum_k s_k bsum_k) and added in the reference's
+ * order (sb_term2), the order of amx_k.c's tiles and of k_body.h.
  *
  * Called only when CPUID reports these features and the OS saves the AVX-512 state.
  */
@@ -34,8 +30,7 @@
 
 #define TGT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #define DOT_MODE 1
-#define FILL_FN fill_ymm
-#define FILL_LINKAGE static
+#define FILL_FN l4a_vecdot_fill_avx512_k
 #define ISA_NAME "avx512"
 #include "kernels/arch/x86/k_body.h"
 #include "kernels/arch/x86/zmm_util.h"
@@ -43,7 +38,7 @@
 /* 64 activation quants of row c, super-block i, from element e */
 #define AQ(c, e) _mm512_loadu_si512(YB(c)->qs + (e))
 
-/* The 8 six-bit scales of a Q4_K/Q5_K row as int16 in every 128-bit lane, and the
+/* The 8 six-bit scales of a Q4_K row as int16 in every 128-bit lane, and the
  * 8 mins doubled [m0 m0 m1 m1 ...] (one per bsum). */
 TGT INLINE void zk45_scales(const uint8_t *b, __m512i *sc_all, __m256i *m16) {
     uint64_t s, n;
@@ -54,7 +49,7 @@ TGT INLINE void zk45_scales(const uint8_t *b, __m512i *sc_all, __m256i *m16) {
     *m16 = _mm256_set_m128i(_mm_unpackhi_epi16(m8, m8), _mm_unpacklo_epi16(m8, m8));
 }
 
-/* int16 lanes for the packed sums of chunks p, p + 1 (see zsb_q45_k): 128-bit lanes 0 and 1
+/* int16 lanes for the packed sums of chunks p, p + 1 (see zsb_q4_k): 128-bit lanes 0 and 1
  * [s_2p x 4, s_2p+2 x 4], lanes 2 and 3 [s_2p+1 x 4, s_2p+3 x 4] */
 TGT INLINE __m512i zscale_quad(__m512i sc_all, int p) {
     const int j0 = 2 * p, j1 = 2 * p + 2, j2 = 2 * p + 1, j3 = 2 * p + 3;
@@ -74,7 +69,7 @@ TGT INLINE __m128i sum4_epi32(__m512i a, __m512i b, __m512i c, __m512i d) {
     return _mm_add_epi32(_mm512_castsi512_si128(v), _mm512_extracti32x4_epi32(v, 1));
 }
 
-/* The super-block step of the sums order (SUMS below) for 2 weight rows and one token:
+/* The super-block step for 2 weight rows and one token:
  * acc + ((d_a d) isum - (d_a dmin) msum) in lanes 0 and 1, as in the reference and
  * k_body.h, with intrinsics so that no compiler contracts it into FMAs (amx_k.c computes the
  * same operations on 16 tokens at once). is0/ms0: row 0's lanes, is1/ms1: row 1's. */
@@ -87,40 +82,27 @@ TGT INLINE __m128 sb_term2(__m128 acc, float da, __m128 dm, __m512i is0, __m512i
     return _mm_add_ps(acc, _mm_sub_ps(t, _mm_movehl_ps(t, t)));
 }
 
-/* Q4_K (T == K4) / Q5_K, one weight row r against NA activation rows: adds to acc[c] the
- * scaled sums (16 lanes), then subtracts the mins term (its 8 lanes in the low half): one
- * accumulator per output, so that a 4 x 4 tile's 16 of them stay in registers. */
-TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uint8_t *a,
-                          size_t as, int64_t i, __m512 *acc, const int SUMS, __m512i *isv,
-                          __m256i *msv) {
+/* Q4_K, one weight row's isum and msum lanes against NA activation rows. */
+TGT INLINE void zsb_q4_k(const int NA, const uint8_t *b, const uint8_t *a, size_t as, int64_t i,
+                         __m512i *isv, __m256i *msv) {
     __m512i sc_all;
     __m256i m16;
     zk45_scales(b, &sc_all, &m16);
-    const uint8_t *qs = b + (T == K5 ? 48 : 16);
-    const __m512i qh = T == K5 ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 16)))
-                               : _mm512_setzero_si512();
+    const uint8_t *qs = b + 16;
     const __m512i shift = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
     __m512i u[4];
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++) {
         const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * p)));
         u[p] = _mm512_and_si512(_mm512_srlv_epi64(q, shift), _mm512_set1_epi8(0x0F));
-        if (T == K5) {
-            const __m512i bits = _mm512_inserti64x4(
-                _mm512_castsi256_si512(_mm256_set1_epi8((char)(1 << (2 * p)))),
-                _mm256_set1_epi8((char)(1 << (2 * p + 1))), 1);
-            u[p] = _mm512_mask_add_epi8(u[p], _mm512_test_epi8_mask(qh, bits), u[p],
-                                        _mm512_set1_epi8(0x10));
-        }
     }
-    /* Chunks p and p + 1 (p even): vpdpbusd sums 4 products per int32 lane (|sum| <= 4 * 31 *
+    /* Chunks p and p + 1 (p even): vpdpbusd sums 4 products per int32 lane (|sum| <= 4 * 15 *
      * 128 < 2^15), vpackssdw packs the two to int16 without saturating - 128-bit lane k of the
      * result holds chunk p's lanes 4k..4k+3 then chunk p+1's: sub-blocks 2p and 2p+2 in lanes
      * 0 and 1, 2p+1 and 2p+3 in lanes 2 and 3 - and vpdpwssd multiplies by those scales. One
      * instruction on the multiply port per 64 products and row, against two for
      * vpmaddubsw + vpdpwssd. The unpacked row (u, sp) stays in registers for the NA rows. */
     const __m512i sp0 = zscale_quad(sc_all, 0), sp2 = zscale_quad(sc_all, 2);
-    const float d = h2f(ld16(b)), dmin = h2f(ld16(b + 2));
 #pragma GCC unroll 8
     for (int c = 0; c < NA; c++) {
         const __m512i z = _mm512_setzero_si512();
@@ -130,19 +112,12 @@ TGT INLINE void zsb_q45_k(const int T, const int NA, const uint8_t *b, const uin
         is = _mm512_dpwssd_epi32(is, _mm512_packs_epi32(_mm512_dpbusd_epi32(z, u[2], AQ(c, 128)),
                                                         _mm512_dpbusd_epi32(z, u[3], AQ(c, 192))),
                                  sp2);
-        const float da = YB(c)->d;
-        if (SUMS) {             /* the lanes, for sb_term2 */
-            isv[c] = is;
-            msv[c] = bsum_dot(YB(c), m16);
-            continue;
-        }
-        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(da * d), acc[c]);
-        const __m512 ms = _mm512_zextps256_ps512(_mm256_cvtepi32_ps(bsum_dot(YB(c), m16)));
-        acc[c] = _mm512_fnmadd_ps(ms, _mm512_set1_ps(da * dmin), acc[c]);
+        isv[c] = is;
+        msv[c] = bsum_dot(YB(c), m16);
     }
 }
 
-/* Q6_K, in the sums order only: one weight row's isum lanes against NA activation rows. */
+/* Q6_K, one weight row's isum lanes against NA activation rows. */
 TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_t as, int64_t i,
                          __m512i *isv) {
     const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 192)));
@@ -161,7 +136,7 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
                                    : _mm512_sllv_epi64(qh, _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2));
             u[2 * h + t] = _mm512_or_si512(low, _mm512_and_si512(high, hi2));
         }
-        /* The two chunks of h as in zsb_q45_k: vpdpbusd (|sum of 4| <= 4 * 63 * 128 < 2^15),
+        /* The two chunks of h as in zsb_q4_k: vpdpbusd (|sum of 4| <= 4 * 63 * 128 < 2^15),
          * packed to int16 - 128-bit lane k holds sub-block 8h + k (t = 0) then 8h + 4 + k
          * (t = 1), 16 elements each - then vpdpwssd by those scales. */
         const short k0 = (short)(8 * h), k1 = (short)(8 * h + 4);
@@ -189,62 +164,54 @@ TGT INLINE void zsb_q6_k(const int NA, const uint8_t *b, const uint8_t *a, size_
     }
 }
 
+/* NW (1 or 2) weight rows x NA activation rows, super-block by super-block: the rows' lanes
+ * reduced to their exact isum and msum and added in the reference's order (sb_term2). */
 TGT INLINE void zktile(const int T, const int NW, const int NA, int64_t nb, const uint8_t *w,
-                       size_t ws, const uint8_t *a, size_t as, float *out, size_t os,
-                       const int SUMS) {
-    __m512 acc[4][8];
-    __m128 sacc[8];             /* SUMS: rows 0 and 1 in lanes 0 and 1 */
+                       size_t ws, const uint8_t *a, size_t as, float *out, size_t os) {
+    __m128 sacc[8];             /* rows 0 and 1 in lanes 0 and 1 */
     for (int c = 0; c < NA; c++) sacc[c] = _mm_setzero_ps();
-#pragma GCC unroll 4
-    for (int r = 0; r < NW; r++)
-#pragma GCC unroll 8
-        for (int c = 0; c < NA; c++) acc[r][c] = _mm512_setzero_ps();
     for (int64_t i = 0; i < nb; i++) {
-        __m512i isv[2][8];      /* SUMS (NW <= 2): the rows' lanes of isum and msum */
+        __m512i isv[2][8];      /* the rows' lanes of isum and msum */
         __m256i msv[2][8];
         const __m512i z = _mm512_setzero_si512();
-#pragma GCC unroll 4
+#pragma GCC unroll 2
         for (int r = 0; r < NW; r++) {
             const uint8_t *b = w + (size_t)r * ws + (size_t)i * KWSIZE(T);
             prefetch_bytes(b + (size_t)NW * ws, KWSIZE(T));
             if (T == K6) zsb_q6_k(NA, b, a, as, i, isv[r & 1]);
-            else zsb_q45_k(T, NA, b, a, as, i, acc[r], SUMS, isv[r & 1], msv[r & 1]);
+            else zsb_q4_k(NA, b, a, as, i, isv[r & 1], msv[r & 1]);
         }
-        if (SUMS) {             /* Q6_K: no mins (dmin = 0, msum = 0: the same terms) */
-            const uint8_t *b0 = w + (size_t)i * KWSIZE(T), *b1 = b0 + (NW > 1 ? ws : 0);
-            const int od = T == K6 ? 208 : 0;
-            const __m128 dm = _mm_cvtph_ps(_mm_setr_epi16(
-                (short)ld16(b0 + od), (short)ld16(b1 + od), T == K6 ? 0 : (short)ld16(b0 + 2),
-                T == K6 ? 0 : (short)ld16(b1 + 2), 0, 0, 0, 0));
-            if (T == K6)
-                for (int c = 0; c < NA; c++) msv[0][c] = msv[1][c] = _mm256_setzero_si256();
+        /* Q6_K: no mins (dmin = 0, msum = 0: the same terms) */
+        const uint8_t *b0 = w + (size_t)i * KWSIZE(T), *b1 = b0 + (NW > 1 ? ws : 0);
+        const int od = T == K6 ? 208 : 0;
+        const __m128 dm = _mm_cvtph_ps(_mm_setr_epi16(
+            (short)ld16(b0 + od), (short)ld16(b1 + od), T == K6 ? 0 : (short)ld16(b0 + 2),
+            T == K6 ? 0 : (short)ld16(b1 + 2), 0, 0, 0, 0));
+        if (T == K6)
+            for (int c = 0; c < NA; c++) msv[0][c] = msv[1][c] = _mm256_setzero_si256();
 #pragma GCC unroll 8
-            for (int c = 0; c < NA; c++)
-                sacc[c] = sb_term2(sacc[c], YB(c)->d, dm, isv[0][c], NW > 1 ? isv[1][c] : z,
-                                   msv[0][c], NW > 1 ? msv[1][c] : _mm256_setzero_si256());
-        }
+        for (int c = 0; c < NA; c++)
+            sacc[c] = sb_term2(sacc[c], YB(c)->d, dm, isv[0][c], NW > 1 ? isv[1][c] : z,
+                               msv[0][c], NW > 1 ? msv[1][c] : _mm256_setzero_si256());
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 2
     for (int r = 0; r < NW; r++)
 #pragma GCC unroll 8
         for (int c = 0; c < NA; c++)
             out[(size_t)c * os + (size_t)r] =
-                SUMS ? _mm_cvtss_f32(r ? _mm_shuffle_ps(sacc[c], sacc[c], 1) : sacc[c])
-                     : _mm512_reduce_add_ps(acc[r][c]);
+                _mm_cvtss_f32(r ? _mm_shuffle_ps(sacc[c], sacc[c], 1) : sacc[c]);
 }
 
 #define ZKCASE(W_, A_)                                                                         \
     case (W_) * 16 + (A_):                                                                     \
         zktile(T, W_, A_, nb, wp + (size_t)r0 * ws, ws, ap + (size_t)c0 * as, as,             \
-               out + (size_t)c0 * os + (size_t)r0, os, SUMS);                                  \
+               out + (size_t)c0 * os + (size_t)r0, os);                                        \
         break;
 
 /* Any nw x na as tiles of up to 2 weight rows x 8 activation rows: a super-block is unpacked
- * per weight row whatever NW, so what counts is NA (the unpacking is shared by NA rows), and
- * 2 x 8 accumulators fill 16 registers. */
+ * per weight row whatever NW, so what counts is NA (the unpacking is shared by NA rows). */
 TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int nw,
-                           const void *a, size_t as, int na, float *out, size_t os,
-                           const int SUMS) {
+                           const void *a, size_t as, int na, float *out, size_t os) {
     const uint8_t *wp = w, *ap = a;
     const int64_t nb = n / L4A_QK_K;
     for (int c0 = 0; c0 < na; c0 += 8)
@@ -260,33 +227,25 @@ TGT INLINE void zktile_any(const int T, int64_t n, const void *w, size_t ws, int
         }
 }
 
-#define DEFINE_ZKTYPE(name, T, S)                                                              \
+#define DEFINE_ZKTYPE(name, T)                                                                 \
     TGT static float zdot_##name(int64_t n, const void *w, const void *a) {                    \
         float out;                                                                             \
-        zktile(T, 1, 1, n / L4A_QK_K, w, 0, a, 0, &out, 0, S);                                 \
+        zktile(T, 1, 1, n / L4A_QK_K, w, 0, a, 0, &out, 0);                                    \
         return out;                                                                            \
     }                                                                                          \
     TGT static void ztile_##name(int64_t n, const void *w, size_t ws, int nw, const void *a,   \
                                  size_t as, int na, float *out, size_t os) {                   \
-        zktile_any(T, n, w, ws, nw, a, as, na, out, os, S);                                    \
+        zktile_any(T, n, w, ws, nw, a, as, na, out, os);                                       \
     }
 
-DEFINE_ZKTYPE(q5_k, K5, 0)
-/* Q4_K and Q6_K in the sums order of the amx level (amx_k.c) */
-DEFINE_ZKTYPE(q4_k_sums, K4, 1)
-DEFINE_ZKTYPE(q6_k_sums, K6, 1)
+DEFINE_ZKTYPE(q4_k_sums, K4)
+DEFINE_ZKTYPE(q6_k_sums, K6)
 
 void l4a_vecdot_fill_avx512_k_sums(l4a_vecdot *t) {
     t[L4A_TYPE_Q4_K].dot = zdot_q4_k_sums;
     t[L4A_TYPE_Q4_K].dot_tile = ztile_q4_k_sums;
     t[L4A_TYPE_Q6_K].dot = zdot_q6_k_sums;
     t[L4A_TYPE_Q6_K].dot_tile = ztile_q6_k_sums;
-}
-
-void l4a_vecdot_fill_avx512_k(l4a_vecdot *t) {
-    fill_ymm(t);
-    t[L4A_TYPE_Q5_K].dot = zdot_q5_k;
-    t[L4A_TYPE_Q5_K].dot_tile = ztile_q5_k;
 }
 
 #endif

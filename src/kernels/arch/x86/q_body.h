@@ -3,10 +3,10 @@
  * activations, Q4_1, Q5_1 with Q8_1 (formula table in kernels/vecdot.h; layouts in
  * src/quant/q4_0.c ... q8_1.c). One block of 32 is one 256-bit register.
  *
- * Not a standalone header: avx2_q.c, avxvnni_q.c and avx512_q.c include it once each after
+ * Not a standalone header: avx2_q.c and avxvnni_q.c include it once each after
  * defining TGT and DOT_MODE (see ymm_util.h) and
- *   TILE_W, TILE_A  the largest sub-tile kept in registers (16 ymm registers without AVX-512,
- *                   32 with): bigger tiles are cut into these
+ *   TILE_W, TILE_A  the largest sub-tile kept in registers (16 ymm registers): bigger tiles
+ *                   are cut into these
  *   FILL_FN         the name of the table fill function, ISA_NAME its "isa" string
  *   FILL_LINKAGE    (optional) "static" when the including file wraps the fill function.
  *

@@ -1,5 +1,5 @@
 /*
- * zmm_util.h - 512-bit helpers of the 32-element block kernels (avx512_q.c, amx_q.c): gathers
+ * zmm_util.h - 512-bit helpers of the 32-element block kernels (amx_q.c): gathers
  * of the f16 fields of 8 consecutive blocks, loads of two blocks' quants in one register.
  *
  * Not a standalone header: included after ymm_util.h, with TGT naming AVX-512 F/BW/VL/DQ.
