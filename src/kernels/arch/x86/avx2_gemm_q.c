@@ -19,9 +19,12 @@
  *    products 4j..4j+3, d_w d_a) block by block, summed at the end as hsum_ps does,
  *    ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))): the panel holds the signed w, and
  *    lane j of an output is accumulator j's lane for that row, through vpmaddubsw(|w|,
- *    sign(a, w)) and vpmaddwd: the same integers and the same float steps.
+ *    sign(a, w)) and vpmaddwd: the same integers and the same float steps. With AVX-512
+ *    VNNI (the avx512 level's gemm_q8_0_vnni) one vpdpbusd(|w|, sign(a, w)) replaces the
+ *    two: no pair reaches the int16 bound (|a| <= 127), so the sums are the same.
  *
- * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c).
+ * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c); gemm_q8_0_vnni only
+ * when it has AVX-512 F, VL and VNNI as well.
  */
 #if defined(__x86_64__) || defined(_M_X64)
 
@@ -194,73 +197,89 @@ TGT INLINE void qb_all(const int T, const uint8_t *panel, size_t hs, int64_t nb,
 
 /* ---- Q8_0 */
 
-/* Lanes J..J+3 (of the 8 per output) of the 8 rows of a half panel against NT tokens (group
- * rows y[t]) over nb blocks: acc[t][j] for j < 4. */
-TGT INLINE void lanes4(const int NT, const uint8_t *panel, int64_t nb, const uint8_t *const *y,
-                       int J, __m256 acc[2][4]) {
-    const __m256i ones = _mm256_set1_epi16(1);
-#pragma GCC unroll 2
-    for (int t = 0; t < NT; t++)
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) acc[t][j] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < nb; i++) {
-        const uint8_t *P = panel + (size_t)i * PB;
-        const __m256 dw = _mm256_loadu_ps((const float *)(P + PD));
-        __m256 dd[2];
-#pragma GCC unroll 2
-        for (int t = 0; t < NT; t++)
-            dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(ldf(y[t] + (size_t)i * GB)));
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            const __m256i w = load32(P + 32 * (J + j)), u = _mm256_abs_epi8(w);
-#pragma GCC unroll 2
-            for (int t = 0; t < NT; t++) {
-                const __m256i s =
-                    _mm256_sign_epi8(bcast4(y[t] + (size_t)i * GB + 8 + 4 * (J + j)), w);
-                const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), ones);
-                acc[t][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), dd[t], acc[t][j]);
-            }
-        }
-    }
-}
+#define TGTV __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni")))
 
-/* The 8 rows of a half panel against NT tokens: hsum_ps's order over each output's 8 lanes,
- * ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). */
-TGT INLINE void rows8(const int NT, const uint8_t *panel, int64_t nb, const uint8_t *const *y,
-                      __m256 *res) {
-    __m256 lo[2][4], hi[2][4];
-    lanes4(NT, panel, nb, y, 0, lo);
-    lanes4(NT, panel, nb, y, 4, hi);
-#pragma GCC unroll 2
-    for (int t = 0; t < NT; t++)
-        res[t] = _mm256_add_ps(
-            _mm256_add_ps(_mm256_add_ps(lo[t][0], hi[t][0]), _mm256_add_ps(lo[t][2], hi[t][2])),
-            _mm256_add_ps(_mm256_add_ps(lo[t][1], hi[t][1]), _mm256_add_ps(lo[t][3], hi[t][3])));
-}
+/* The exact sums of 4 products |w| * sign(a, w) per 32-bit lane. */
+#define Q8_SUMS_AVX2(u, s) _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1))
+#define Q8_SUMS_VNNI(u, s) _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s)
 
-TGT static void q80_all(const uint8_t *panel, size_t hs, int64_t nb, const uint8_t *groups,
-                        int na, int nw, float *out, size_t os) {
-    const size_t row = (size_t)nb * GB;
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    for (int h = 0; h * 8 < nw; h++) {
-        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8 * h), lane);
-        const uint8_t *half = panel + (size_t)h * hs;
-        int c = 0;
-        for (; c + 2 <= na; c += 2) {
-            const uint8_t *y[2] = {groups + (size_t)c * row, groups + (size_t)(c + 1) * row};
-            __m256 r[2];
-            rows8(2, half, nb, y, r);
-            _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask, r[0]);
-            _mm256_maskstore_ps(out + (size_t)(c + 1) * os + 8 * h, mask, r[1]);
-        }
-        if (c < na) {
-            const uint8_t *y[1] = {groups + (size_t)c * row};
-            __m256 r[1];
-            rows8(1, half, nb, y, r);
-            _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask, r[0]);
-        }
+/* The Q8_0 gemm of one target (TGT_, the entry gemm_<name>) with its sums of 4 products:
+ *  lanes4: lanes J..J+3 (of the 8 per output) of the 8 rows of a half panel against NT
+ *          tokens (group rows y[t]) over nb blocks: acc[t][j] for j < 4;
+ *  rows8:  the 8 rows of a half panel against NT tokens, hsum_ps's order over each output's
+ *          8 lanes, ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). */
+#define DEFINE_Q8_GEMM(name, TGT_, SUMS)                                                       \
+    TGT_ INLINE void lanes4_##name(const int NT, const uint8_t *panel, int64_t nb,             \
+                                   const uint8_t *const *y, int J, __m256 acc[2][4]) {         \
+        _Pragma("GCC unroll 4")                                                                \
+        for (int t = 0; t < NT; t++)                                                           \
+            _Pragma("GCC unroll 4")                                                            \
+            for (int j = 0; j < 4; j++) acc[t][j] = _mm256_setzero_ps();                       \
+        for (int64_t i = 0; i < nb; i++) {                                                     \
+            const uint8_t *P = panel + (size_t)i * PB;                                         \
+            const __m256 dw = _mm256_loadu_ps((const float *)(P + PD));                        \
+            __m256 dd[2];                                                                      \
+            _Pragma("GCC unroll 4")                                                            \
+            for (int t = 0; t < NT; t++)                                                       \
+                dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(ldf(y[t] + (size_t)i * GB)));         \
+            _Pragma("GCC unroll 4")                                                            \
+            for (int j = 0; j < 4; j++) {                                                      \
+                const __m256i w = load32(P + 32 * (J + j)), u = _mm256_abs_epi8(w);            \
+                _Pragma("GCC unroll 4")                                                        \
+                for (int t = 0; t < NT; t++) {                                                 \
+                    const __m256i s =                                                          \
+                        _mm256_sign_epi8(bcast4(y[t] + (size_t)i * GB + 8 + 4 * (J + j)), w);  \
+                    const __m256i p = SUMS(u, s);                                              \
+                    acc[t][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), dd[t], acc[t][j]);      \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    TGT_ INLINE void rows8_##name(const int NT, const uint8_t *panel, int64_t nb,              \
+                                  const uint8_t *const *y, __m256 *res) {                      \
+        __m256 lo[2][4], hi[2][4];                                                             \
+        lanes4_##name(NT, panel, nb, y, 0, lo);                                                \
+        lanes4_##name(NT, panel, nb, y, 4, hi);                                                \
+        _Pragma("GCC unroll 4")                                                                \
+        for (int t = 0; t < NT; t++)                                                           \
+            res[t] = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(lo[t][0], hi[t][0]),            \
+                                                 _mm256_add_ps(lo[t][2], hi[t][2])),           \
+                                   _mm256_add_ps(_mm256_add_ps(lo[t][1], hi[t][1]),            \
+                                                 _mm256_add_ps(lo[t][3], hi[t][3])));          \
+    }                                                                                          \
+    TGT_ static void gemm_##name(int64_t n, const void *w, size_t ws, int nw,                  \
+                                 const void *groups, int na, float *out, size_t os,            \
+                                 void *scratch) {                                              \
+        const int64_t nb = n / 32;                                                             \
+        uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);              \
+        const size_t hs = (size_t)nb * PB, row = (size_t)nb * GB;                              \
+        for (int h = 0; h * 8 < nw; h++)                                                       \
+            unpack_half(T80, nb, w, ws, 8 * h, nw, panel + (size_t)h * hs);                    \
+        prefetch_next_tile((const uint8_t *)w, ws, (size_t)nb * WB(T80));                      \
+        const uint8_t *g = groups;                                                             \
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                        \
+        for (int h = 0; h * 8 < nw; h++) {                                                     \
+            const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8 * h), lane);      \
+            const uint8_t *half = panel + (size_t)h * hs;                                      \
+            int c = 0;                                                                         \
+            for (; c + 2 <= na; c += 2) {                                                      \
+                const uint8_t *y[2] = {g + (size_t)c * row, g + (size_t)(c + 1) * row};        \
+                __m256 r[2];                                                                   \
+                rows8_##name(2, half, nb, y, r);                                               \
+                _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask, r[0]);                 \
+                _mm256_maskstore_ps(out + (size_t)(c + 1) * os + 8 * h, mask, r[1]);           \
+            }                                                                                  \
+            if (c < na) {                                                                      \
+                const uint8_t *y[1] = {g + (size_t)c * row};                                   \
+                __m256 r[1];                                                                   \
+                rows8_##name(1, half, nb, y, r);                                               \
+                _mm256_maskstore_ps(out + (size_t)c * os + 8 * h, mask, r[0]);                 \
+            }                                                                                  \
+        }                                                                                      \
     }
-}
+
+DEFINE_Q8_GEMM(q8_0, TGT, Q8_SUMS_AVX2)
+DEFINE_Q8_GEMM(q8_0_vnni, TGTV, Q8_SUMS_VNNI)
 
 TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
                      const void *groups, int na, float *out, size_t os, void *scratch) {
@@ -270,18 +289,20 @@ TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
     for (int h = 0; h * 8 < nw; h++)
         unpack_half(T, nb, w, ws, 8 * h, nw, panel + (size_t)h * hs);
     prefetch_next_tile((const uint8_t *)w, ws, (size_t)nb * WB(T));
-    if (T != T80) qb_all(T, panel, hs, nb, groups, na, nw, out, os);
-    else q80_all(panel, hs, nb, groups, na, nw, out, os);
+    qb_all(T, panel, hs, nb, groups, na, nw, out, os);
 }
 
 DEFINE_GEMM(q4_0, T40)
 DEFINE_GEMM(q5_0, T50)
-DEFINE_GEMM(q8_0, T80)
 
 void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t) {
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q4_0], gemm_q4_0, pack, group_bytes, gemm_scratch);
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q5_0], gemm_q5_0, pack, group_bytes, gemm_scratch);
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q8_0], gemm_q8_0, pack, group_bytes, gemm_scratch);
+}
+
+void l4a_vecdot_fill_avx512_gemm_q8(l4a_vecdot *t) {
+    l4a_vecdot_set_gemm(&t[L4A_TYPE_Q8_0], gemm_q8_0_vnni, pack, group_bytes, gemm_scratch);
 }
 
 #endif
