@@ -351,8 +351,9 @@ static void check_matmul_x4(uint32_t type, int64_t C, int64_t OC) {
 
 /* A weight repacked four rows at a time (quant/x4.h, the layout models/repack.c gives Q4_K
  * and Q6_K matrices) multiplies to the same bits as the file's layout, on every path: the x4
- * kernel (T = 1, and T = 3 token by token), the gemm on unpacked tiles (T = 20; where the ISA
- * has no gemm, the tile kernels on unpacked tiles), the float path (integer path off); OC = 36
+ * kernel (T = 1, and T = 3 token by token), the gemm on unpacked tiles (T = 20; where the gemm
+ * is not used, the tile kernels on unpacked tiles: on x86 every level with x4 kernels has a
+ * Q4_K and Q6_K gemm since session 18, so this machine's runs take the gemm), the float path (integer path off); OC = 36
  * ends on a partial tile. Its rows, looked up one at a time, are the file's. */
 static void test_matmul_x4(void) {
     const uint32_t types[] = {L4A_TYPE_Q4_K, L4A_TYPE_Q6_K};

@@ -23,7 +23,7 @@ void l4a_vecdot_fill_avx2_f(l4a_vecdot *t);     /* arch/x86/avx2_f.c: floats, qu
 /* prompts (gemm entries) in the orders of avx2_q45.c (Q4_0, Q5_0), avx2_q.c (Q8_0) and
  * k_body.h (Q4_K, Q6_K) */
 void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t);    /* arch/x86/avx2_gemm_q.c */
-void l4a_vecdot_fill_avx512_gemm_q8(l4a_vecdot *t); /* arch/x86/avx2_gemm_q.c */
+void l4a_vecdot_fill_avx512_gemm_q8(l4a_vecdot *t); /* avx2_gemm_q.c: Q8_0 with VNNI */
 void l4a_vecdot_fill_avx2_gemm_k(l4a_vecdot *t);    /* arch/x86/avx2_gemm_k.c */
 /* AVX-VNNI (256-bit, VEX) on top of AVX2 (Q4_0..Q5_1 keep avx2_q45.c's kernels) */
 void l4a_vecdot_fill_avxvnni_q(l4a_vecdot *t);
