@@ -84,8 +84,9 @@ typedef int32_t l4a_token;
 typedef struct l4a_model_params {
     bool use_mmap;      /* map weights read-only (default true); false reads them into memory */
     bool vocab_only;    /* load the tokenizer and metadata only (default false) */
-    bool repack;        /* put the matrices decode reads in this CPU's fastest layout at load
-                           (default true; same results, same memory; false keeps the file's) */
+    bool repack;        /* put the weights decode reads in 2 MiB pages and this CPU's fastest
+                           layout at load (default true; same results, same memory; false
+                           keeps the file's mapping) */
 } l4a_model_params;
 
 L4A_API l4a_model_params l4a_model_default_params(void);

@@ -8,6 +8,8 @@
  *  - where this CPU has an x4 kernel for Q4_K the repacked loads must hold x4 matrices (an
  *    untied embedding table stays as it is; a tied one, the output matrix too, is repacked
  *    and its rows still looked up right); elsewhere none, and the logits still agree;
+ *  - a mapped file repacked has every tensor but an untied embedding table moved into the
+ *    model's anonymous pages, x4 or not: smollm2-135m (Q4_1 and Q8_0, no x4 layout) too;
  *  - the resident memory after load and one token stays within 3 % of the file layout's.
  * Real French text, tokenized by the model.
  */
@@ -15,6 +17,7 @@
 #include "kernels/vecdot.h"
 #include "llm4all.h"
 #include "models/model_impl.h"
+#include "quant/x4.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +98,25 @@ static int count_x4(const l4a_model *m) {
     return n;
 }
 
+/* Tensors of m with a type that has an x4 layout. */
+static int count_x4_types(const l4a_model *m) {
+    int n = 0;
+    for (uint64_t i = 0; i < m->gguf->n_tensors; i++)
+        n += l4a_x4_has_layout(m->gguf->tensors[i].type);
+    return n;
+}
+
+/* Tensors of m whose bytes lie in the model's repacked pages. */
+static uint64_t count_moved(const l4a_model *m) {
+    const uint8_t *lo = m->repacked, *hi = lo ? lo + m->repacked_bytes : NULL;
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < m->gguf->n_tensors; i++) {
+        const uint8_t *d = m->gguf->tensors[i].data;
+        n += lo && d >= lo && d < hi;
+    }
+    return n;
+}
+
 static void test_model(const char *name) {
     const char *path = l4a_test_model(name);
     if (!path) return;
@@ -132,13 +154,21 @@ static void test_model(const char *name) {
             }
         }
         const int x4 = count_x4(m);
-        if (k == 0 || !has_x4)
+        if (k == 0 || !has_x4 || count_x4_types(m) == 0)
             CHECK_MSG(x4 == 0, "%s load %d: %d x4 matrices without repacking", name, k, x4);
         else
             CHECK_MSG(x4 > 0, "%s load %d: repacking left no x4 matrix", name, k);
         if (m->output != m->tok_embd)   /* looked up a row at a time: stays mapped */
             CHECK_MSG(m->tok_embd->layout == L4A_LAYOUT_ROWS,
                       "%s: the untied embedding table was repacked", name);
+        const uint64_t moved = count_moved(m), untied = m->output != m->tok_embd;
+        if (k == 1)
+            CHECK_MSG(moved == m->gguf->n_tensors - untied, "%s: %llu of %llu tensors moved to "
+                      "anonymous pages", name, (unsigned long long)moved,
+                      (unsigned long long)m->gguf->n_tensors);
+        else
+            CHECK_MSG(moved == 0, "%s load %d: %llu tensors moved", name, k,
+                      (unsigned long long)moved);
         if (n && logits[k]) steps[k] = run(m, toks, n, logits[k]);
         printf("%s, load %d: %d tokens, %d x4 matrices\n", name, k, n, x4);
         l4a_model_free(m);
@@ -160,6 +190,7 @@ static void test_model(const char *name) {
 }
 
 int main(void) {
+    test_model("smollm2-135m");
     test_model("gemma3-270m");
     test_model("qwen2.5-1.5b-instruct");
     return l4a_test_summary("test_repack");
