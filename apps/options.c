@@ -83,7 +83,7 @@ static const app_flag FLAGS[] = {
      "read the weights into memory instead of mapping the file"},
     {NULL, "--no-repack", ARG_BOOL, O(no_repack), 0, 0, MODEL_VERBS, NULL,
      "keep the weights mapped in the file's layout (default: copied to 2 MiB pages, "
-     "Q4_K and Q6_K repacked for decode)"},
+     "Q4_K, Q6_K, Q4_0 repacked for decode)"},
     {NULL, "--json", ARG_BOOL, O(json), 0, 0,
      VERB_INFO | VERB_TOKENIZE | VERB_PERPLEXITY | VERB_PULL | VERB_BENCH | SUM, NULL,
      "print JSON on stdout (summarize: the minutes as JSON instead of Markdown)"},

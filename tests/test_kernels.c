@@ -349,19 +349,20 @@ static void check_matmul_x4(uint32_t type, int64_t C, int64_t OC) {
     free(wq); free(wp); free(rows4);
 }
 
-/* A weight repacked four rows at a time (quant/x4.h, the layout models/repack.c gives Q4_K
- * and Q6_K matrices) multiplies to the same bits as the file's layout, on every path: the x4
- * kernel (T = 1, and T = 3 token by token), the gemm on unpacked tiles (T = 20; where the gemm
- * is not used, the tile kernels on unpacked tiles: on x86 every level with x4 kernels has a
- * Q4_K and Q6_K gemm since session 18, so this machine's runs take the gemm), the float path (integer path off); OC = 36
- * ends on a partial tile. Its rows, looked up one at a time, are the file's. */
+/* A weight repacked four rows at a time (quant/x4.h, the layout models/repack.c gives Q4_K,
+ * Q6_K and Q4_0 matrices) multiplies to the same bits as the file's layout, on every path: the
+ * x4 kernel (T = 1, and T = 3 token by token), the gemm on unpacked tiles (T = 20; where the
+ * gemm is not used, the tile kernels on unpacked tiles: on x86 every level with x4 kernels has
+ * a gemm for those types, so this machine's runs take the gemm), the float path (integer path
+ * off); OC = 36 ends on a partial tile. Its rows, looked up one at a time, are the file's. */
 static void test_matmul_x4(void) {
-    const uint32_t types[] = {L4A_TYPE_Q4_K, L4A_TYPE_Q6_K};
-    for (int k = 0; k < 2; k++) {
+    const uint32_t types[] = {L4A_TYPE_Q4_K, L4A_TYPE_Q6_K, L4A_TYPE_Q4_0};
+    for (int k = 0; k < 3; k++) {
         CHECK(l4a_x4_has_layout(types[k]));
         for (int64_t C = 256; C <= 768; C += 512)
             for (int64_t OC = 16; OC <= 36; OC += 20) check_matmul_x4(types[k], C, OC);
     }
+    check_matmul_x4(L4A_TYPE_Q4_0, 224, 20);    /* 7 blocks: the last one alone */
 }
 
 static void test_matmul(void) {

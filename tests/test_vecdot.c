@@ -388,10 +388,15 @@ static void test_x4(const wtype *wt, int64_t nblocks) {
     row_case_init(&acts[0], wt, ref, n, 0);
     row_case_init(&acts[1], wt, ref, n, 2);
     row_case_init(&acts[2], wt, ref, n, 0);
-    l4a_block_q8_k *yb = (l4a_block_q8_k *)acts[2].act;    /* -128 everywhere, as written */
-    for (int64_t i = 0; i < nblocks; i++) {
-        memset(yb[i].qs, 0x80, sizeof yb[i].qs);
-        for (int k = 0; k < L4A_QK_K / 16; k++) yb[i].bsums[k] = -128 * 16;
+    if (ref->act_type == L4A_TYPE_Q8_K) {       /* -128 everywhere, as written */
+        l4a_block_q8_k *yb = (l4a_block_q8_k *)acts[2].act;
+        for (int64_t i = 0; i < nblocks; i++) {
+            memset(yb[i].qs, 0x80, sizeof yb[i].qs);
+            for (int k = 0; k < L4A_QK_K / 16; k++) yb[i].bsums[k] = -128 * 16;
+        }
+    } else if (CHECK(ref->act_type == L4A_TYPE_Q8_0)) {
+        l4a_block_q8_0 *yb = (l4a_block_q8_0 *)acts[2].act;
+        for (int64_t i = 0; i < nblocks; i++) memset(yb[i].qs, 0x80, sizeof yb[i].qs);
     }
     const size_t rb = rows[0].wbytes;
     uint8_t *W = malloc(4 * rb), *P = malloc(4 * rb), *U4 = malloc(4 * rb);

@@ -11,7 +11,9 @@
 #define Q4K_X4 (4 * sizeof(l4a_block_q4_k))
 #define Q6K_X4 (4 * sizeof(l4a_block_q6_k))
 
-bool l4a_x4_has_layout(uint32_t type) { return type == L4A_TYPE_Q4_K || type == L4A_TYPE_Q6_K; }
+bool l4a_x4_has_layout(uint32_t type) {
+    return type == L4A_TYPE_Q4_K || type == L4A_TYPE_Q6_K || type == L4A_TYPE_Q4_0;
+}
 
 /* Position of row r's d (dmin: + 2) in the x4 block's f16 header. */
 static int q4k_d_slot(int r) { return (r / 2) * 4 + r % 2; }
@@ -103,6 +105,38 @@ static void q6k_unpack(const uint8_t *o, l4a_block_q6_k *const *b) {
     }
 }
 
+/* Q4_0 (layout in quant/x4.h): where row r's block i (of nb) lies in the x4 group: its d at
+ * *d, its 16 quant bytes at *qs. Blocks go in pairs (i even, i + 1); the last of an odd count
+ * goes alone. */
+static void q40_at(int64_t nb, int64_t i, int r, size_t *d, size_t *qs) {
+    const size_t base = (size_t)(i / 2) * 8 * sizeof(l4a_block_q4_0);
+    const int pair = nb - i / 2 * 2 >= 2, k = (int)(i % 2);
+    *d = base + 2 * (size_t)(pair ? (r & 1) * 4 + k * 2 + r / 2 : r);
+    *qs = base + (pair ? 16 : 8) + 64 * (size_t)k + 16 * (size_t)r;
+}
+
+static void q40_pack(int64_t n, const uint8_t *rows, size_t row_bytes, uint8_t *o) {
+    for (int64_t i = 0; i < n / L4A_QK4_0; i++)
+        for (int r = 0; r < 4; r++) {
+            const l4a_block_q4_0 *b = (const l4a_block_q4_0 *)(rows + (size_t)r * row_bytes) + i;
+            size_t d, qs;
+            q40_at(n / L4A_QK4_0, i, r, &d, &qs);
+            memcpy(o + d, &b->d, 2);
+            memcpy(o + qs, b->qs, 16);
+        }
+}
+
+static void q40_unpack(int64_t n, const uint8_t *o, uint8_t *rows, size_t row_bytes) {
+    for (int64_t i = 0; i < n / L4A_QK4_0; i++)
+        for (int r = 0; r < 4; r++) {
+            l4a_block_q4_0 *b = (l4a_block_q4_0 *)(rows + (size_t)r * row_bytes) + i;
+            size_t d, qs;
+            q40_at(n / L4A_QK4_0, i, r, &d, &qs);
+            memcpy(&b->d, o + d, 2);
+            memcpy(b->qs, o + qs, 16);
+        }
+}
+
 /* Super-block i of 4 rows row_bytes apart: pointers to the rows' blocks of type B. */
 #define ROW_BLOCKS(B, base, i, out)                                                           \
     for (int r_ = 0; r_ < 4; r_++) (out)[r_] = (B *)((base) + (size_t)r_ * row_bytes) + (i)
@@ -110,6 +144,10 @@ static void q6k_unpack(const uint8_t *o, l4a_block_q6_k *const *b) {
 void l4a_x4_pack(uint32_t type, int64_t n, const void *rows, size_t row_bytes, void *dst) {
     const uint8_t *src = rows;
     uint8_t *o = dst;
+    if (type == L4A_TYPE_Q4_0) {
+        q40_pack(n, src, row_bytes, o);
+        return;
+    }
     for (int64_t i = 0; i < n / L4A_QK_K; i++) {
         if (type == L4A_TYPE_Q6_K) {
             const l4a_block_q6_k *b[4];
@@ -126,6 +164,10 @@ void l4a_x4_pack(uint32_t type, int64_t n, const void *rows, size_t row_bytes, v
 void l4a_x4_unpack(uint32_t type, int64_t n, const void *group, void *rows, size_t row_bytes) {
     const uint8_t *o = group;
     uint8_t *dst = rows;
+    if (type == L4A_TYPE_Q4_0) {
+        q40_unpack(n, o, dst, row_bytes);
+        return;
+    }
     for (int64_t i = 0; i < n / L4A_QK_K; i++) {
         if (type == L4A_TYPE_Q6_K) {
             l4a_block_q6_k *b[4];

@@ -4,8 +4,9 @@
  * set of instructions.
  *
  * A tensor in this layout keeps its size and its row stride nb[1]: rows 4g..4g+3 fill the same
- * 4 * nb[1] bytes as in the file, as n / 256 blocks of 4 * type_size bytes, one per
- * super-block. Only whole groups of 4 rows exist (ne[1] % 4 == 0).
+ * 4 * nb[1] bytes as in the file, the K types as n / 256 blocks of 4 * type_size bytes, one per
+ * super-block, Q4_0 as pairs of its 32-element blocks. Only whole groups of 4 rows exist
+ * (ne[1] % 4 == 0).
  *
  * Q4_K x4 block (576 bytes, 4 rows r = 0..3 of super-block i):
  *   0   d and dmin as f16, in the order [d0 d1 dmin0 dmin1 d2 d3 dmin2 dmin3]
@@ -22,6 +23,12 @@
  *   512  qh, 256 bytes: 8-byte chunk q (0..7) of the 4 rows at 512 + 32q + 8r
  *   768  scales, 64 bytes: scales 4j..4j+3 of row r at 768 + 16j + 4r (j = 0..3)
  *   832  d of rows 0..3 as f16
+ *
+ * Q4_0 x4 pair (144 bytes, blocks b, b + 1 of the 4 rows, b even): the order in which
+ * kernels/arch/x86/avx2_q45.c's decode reads them (one 32-byte load for two rows' quants):
+ *   0    d as f16: [d0,b d2,b d0,b+1 d2,b+1 d1,b d3,b d1,b+1 d3,b+1] (dr,k: row r, block k)
+ *   16   qs of block b, rows 0, 1, 2, 3 (16 bytes each), then 80: block b + 1's
+ * The last block of an odd count goes alone (72 bytes): d of rows 0..3, then their qs.
  * The bytes of the 4 rows are all kept: unpacking gives the file's bytes back.
  */
 #ifndef L4A_QUANT_X4_H

@@ -309,6 +309,7 @@ DEFINE_TYPE(q8_0, Q80)
 void l4a_vecdot_fill_amx_q(l4a_vecdot *t) {
     t[L4A_TYPE_Q4_0].dot = dot_q4_0;
     t[L4A_TYPE_Q4_0].dot_tile = tile_q4_0;
+    t[L4A_TYPE_Q4_0].dot_x4 = NULL;     /* avx2_q45.c's sums in that file's order, not this */
     amx_set_gemm(&t[L4A_TYPE_Q4_0], gemm_q4_0, gemm_pack, group_bytes, gemm_scratch);
     t[L4A_TYPE_Q8_0].dot = dot_q8_0;
     t[L4A_TYPE_Q8_0].dot_tile = tile_q8_0;

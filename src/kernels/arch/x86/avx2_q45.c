@@ -243,6 +243,57 @@ TGT INLINE void dtile(const int T, const int NA, int64_t nb, const uint8_t *w, s
     }
 }
 
+/* Bytes ahead of the current pair that x4 decode prefetches. */
+#ifndef Q40_X4_PREFETCH
+#define Q40_X4_PREFETCH 2304
+#endif
+
+/* The low and high nibbles of 32 quant bytes (two blocks' 16, one per 128-bit half). */
+TGT INLINE void nibbles2(const uint8_t *p, __m256i *lo, __m256i *hi) {
+    const __m256i x = load32(p), m4 = _mm256_set1_epi8(0x0F);
+    *lo = _mm256_and_si256(x, m4);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m4);
+}
+
+/* Decode on Q4_0 weights in the x4 layout (quant/x4.h): the 4 rows of group w against the
+ * activation row a. The operations of dtile's 4-row, one-activation case, in its order (a pair
+ * of blocks per step, the last of an odd count alone), on loads from one sequential stream:
+ * each 32-byte load is what quants2 assembles from two rows, and the 8 scales of a pair are
+ * in f16x8's lane order. Bit-identical to dot() on the file's rows. */
+TGT static void x4_q4_0(int64_t n, const void *w, const void *a, float *out) {
+    const int T = Q40;
+    const int64_t nb = n / 32;
+    const uint8_t *o = w, *ac = a;
+    __m256 acc8 = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + 1 < nb; b += 2, o += 8 * WSIZE(T), ac += 2 * ASIZE(T)) {
+        prefetch_bytes(o + Q40_X4_PREFETCH, 8 * WSIZE(T));
+        __m256i l01, h01, l23, h23, m01, g01, m23, g23;
+        nibbles2(o + 16, &l01, &h01);
+        nibbles2(o + 48, &l23, &h23);
+        nibbles2(o + 80, &m01, &g01);
+        nibbles2(o + 112, &m23, &g23);
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)o));
+        __m256i v01, v23, u01, u23;
+        lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
+        lane_sums(T, m01, g01, m23, g23, ac + ASIZE(T), &u01, &u23);
+        acc8 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(totals8(T, v01, v23, u01, u23)),
+                               _mm256_mul_ps(dw, da_x8(T, ac)), acc8);
+    }
+    const __m128 x = _mm256_castps256_ps128(acc8), y = _mm256_extractf128_ps(acc8, 1);
+    __m128 ae = _mm_unpacklo_ps(x, y), mac = _mm_setzero_ps();
+    const __m128 ao = _mm_unpackhi_ps(x, y);
+    if (b < nb) {
+        __m256i l01, h01, l23, h23, v01, v23;
+        nibbles2(o + 8, &l01, &h01);
+        nibbles2(o + 40, &l23, &h23);
+        lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
+        const __m128 dw = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)o));
+        scale_add(T, totals4(v01, v23), dw, _mm_setzero_ps(), ac, &ae, &mac);
+    }
+    _mm_storeu_ps(out, _mm_add_ps(ae, ao));
+}
+
 DEFINE_DTILE_ENTRIES(q4_0, Q40)
 DEFINE_DTILE_ENTRIES(q4_1, Q41)
 DEFINE_DTILE_ENTRIES(q5_0, Q50)
@@ -258,6 +309,7 @@ void l4a_vecdot_fill_avx2_q45(l4a_vecdot *t) {
     SET(Q5_0, q5_0)
     SET(Q5_1, q5_1)
 #undef SET
+    t[L4A_TYPE_Q4_0].dot_x4 = x4_q4_0;
 }
 
 #endif
