@@ -4,6 +4,9 @@
  * reference, then times one thread streaming a weight matrix through
  *   dot      one activation row, one weight row per call (the decode step)
  *   4x1      tiles of 4 weight rows x 1 activation row (decode, activation loaded once)
+ *   x4       the same on the matrix repacked four rows at a time (quant/x4.h), where the
+ *            level has an x4 kernel for the type (decode of the weights models/repack.c
+ *            repacks): 0 elsewhere
  *   4x4      tiles of 4 x 4 (prompt processing: 4 tokens per weight load)
  *   4x8      tiles of 4 x 8 (the matmul's prompt tile: 8 tokens per weight load)
  *   gemm     the large-batch kernel where the level has one (vecdot.h: AMX, AVX2): tiles of
@@ -28,6 +31,7 @@
  */
 #include "kernels/vecdot.h"
 #include "quant/quant.h"
+#include "quant/x4.h"
 #include "tensor/tensor.h"
 
 #include <math.h>
@@ -126,6 +130,7 @@ typedef struct bench_ctx {
     int64_t C, R;           /* row length, rows */
     size_t rb, ab;          /* bytes per weight row, per activation row */
     const uint8_t *w, *a;   /* R weight rows, 8 activation rows */
+    const uint8_t *wx4;     /* the R rows in the x4 layout, or NULL */
     const uint8_t *groups;  /* GEMM_NA tokens packed for v->gemm */
     void *scratch;          /* v->gemm's per-thread scratch */
     float *out;             /* (GEMM_NA, R) */
@@ -143,11 +148,17 @@ static void run_gemm(const bench_ctx *b) {
         b->v->gemm(b->C, b->w + (size_t)r * b->rb, b->rb, b->R - r < 16 ? (int)(b->R - r) : 16,
                    b->groups, GEMM_NA, b->out + r, (size_t)b->R, b->scratch);
 }
+static void run_x4(const bench_ctx *b) {
+    for (int64_t r = 0; r + 4 <= b->R; r += 4)
+        b->v->dot_x4(b->C, b->wx4 + (size_t)r * b->rb, b->a, b->out + r);
+}
 static void run_tile(const bench_ctx *b, int na) {
     for (int64_t r = 0; r + 4 <= b->R; r += 4)
         b->v->dot_tile(b->C, b->w + (size_t)r * b->rb, b->rb, 4, b->a, b->ab, na, b->out + r,
                        (size_t)b->R);
 }
+
+enum { MODE_DOT = 0, MODE_GEMM = -1, MODE_X4 = -2 };    /* else: tiles of mode tokens */
 
 /* seconds per pass over the matrix, best of g_runs runs of >= secs each */
 static int g_runs = 3;
@@ -158,8 +169,9 @@ static double time_it(const bench_ctx *b, int mode, double secs) {
         const double t0 = now();
         double t;
         do {
-            if (mode == 0) run_dot(b);
-            else if (mode < 0) run_gemm(b);
+            if (mode == MODE_DOT) run_dot(b);
+            else if (mode == MODE_GEMM) run_gemm(b);
+            else if (mode == MODE_X4) run_x4(b);
             else run_tile(b, mode);
             g_fsink += b->out[0];
             iters++;
@@ -192,6 +204,11 @@ static int validate(const bench_ctx *b, const l4a_vecdot *ref, const float *af, 
             if (r < (rows / 4) * 4) bad += !(fabs(tile[(c * 8) + (r % 8)] - want) <= tol);
         }
     }
+    if (b->v->dot_x4 && b->wx4 && rows >= 4) {     /* x4: the dot's bits (vecdot.h) */
+        float x4[4];
+        b->v->dot_x4(b->C, b->wx4, b->a, x4);
+        for (int r = 0; r < 4; r++) bad += x4[r] != b->v->dot(b->C, b->w + (size_t)r * b->rb, b->a);
+    }
     return bad;
 }
 
@@ -222,8 +239,9 @@ int main(int argc, char **argv) {
     }
     printf("bench_kernels: 1 thread, %zu KiB of weights per matrix, rows of %lld, isa %s\n",
            kib, (long long)C, l4a_vecdot_isa());
-    printf("%-5s %-10s %9s %9s %9s %9s %9s %9s %9s  %s\n", "type", "isa", "dot GB/s",
-           "4x1 GB/s", "4x4 GB/s", "dot GF/s", "4x4 GF/s", "4x8 GF/s", "gemm GF/s", "read GB/s");
+    printf("%-5s %-10s %9s %9s %9s %9s %9s %9s %9s %9s  %s\n", "type", "isa", "dot GB/s",
+           "4x1 GB/s", "x4 GB/s", "4x4 GB/s", "dot GF/s", "4x4 GF/s", "4x8 GF/s", "gemm GF/s",
+           "read GB/s");
     float *x = malloc(sizeof(float) * (size_t)C * 8), *af = malloc(sizeof(float) * (size_t)C * 8);
     float *wf = malloc(sizeof(float) * (size_t)C);
     for (int64_t i = 0; i < 8 * C; i++) x[i] = frand();
@@ -247,7 +265,12 @@ int main(int argc, char **argv) {
             l4a_type_traits_of(ref->act_type)->to_float(a + c * b.ab, af + c * C, C);
         }
         for (int c = 8; c < GEMM_NA; c++) memcpy(a + c * b.ab, a + (c % 8) * b.ab, b.ab);
+        uint8_t *wx4 = NULL;
+        if (l4a_x4_has_layout(bt->type) && (wx4 = malloc(b.rb * (size_t)b.R)))
+            for (int64_t r = 0; r < b.R; r += 4)
+                l4a_x4_pack(bt->type, C, w + (size_t)r * b.rb, b.rb, wx4 + (size_t)r * b.rb);
         b.w = w;
+        b.wx4 = wx4;
         b.a = a;
         const double rd = read_gbs(w, b.rb * (size_t)b.R, secs);
         const l4a_vecdot *prev = NULL;
@@ -255,7 +278,7 @@ int main(int argc, char **argv) {
             const l4a_vecdot *v = l4a_vecdot_get_isa(bt->type, (l4a_isa)isa);
             if (!v) continue;
             const bool same = prev && v->dot == prev->dot && v->dot_tile == prev->dot_tile &&
-                              v->gemm == prev->gemm;
+                              v->gemm == prev->gemm && v->dot_x4 == prev->dot_x4;
             prev = v;
             if (same) continue;                     /* a lower level's kernels: shown there */
             /* the level, or the entry's own name where it says more (avx512bf16) */
@@ -282,18 +305,20 @@ int main(int argc, char **argv) {
                 continue;
             }
             const double bytes = (double)b.rb * (double)b.R, flops = 2.0 * (double)C * (double)b.R;
-            const double t1 = time_it(&b, 0, secs), t41 = time_it(&b, 1, secs),
+            const double t1 = time_it(&b, MODE_DOT, secs), t41 = time_it(&b, 1, secs),
                          t44 = time_it(&b, 4, secs), t48 = time_it(&b, 8, secs);
-            const double tg = v->gemm ? time_it(&b, -1, secs) : 0;
-            printf("%-5s %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f  %.2f\n", bt->name,
-                   name, bytes / t1 * 1e-9, bytes / t41 * 1e-9, bytes / t44 * 1e-9,
-                   flops / t1 * 1e-9, 4 * flops / t44 * 1e-9, 8 * flops / t48 * 1e-9,
-                   tg > 0 ? GEMM_NA * flops / tg * 1e-9 : 0.0, rd);
+            const double tg = v->gemm ? time_it(&b, MODE_GEMM, secs) : 0;
+            const double tx = v->dot_x4 && wx4 ? time_it(&b, MODE_X4, secs) : 0;
+            printf("%-5s %-10s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f  %.2f\n", bt->name,
+                   name, bytes / t1 * 1e-9, bytes / t41 * 1e-9, tx > 0 ? bytes / tx * 1e-9 : 0.0,
+                   bytes / t44 * 1e-9, flops / t1 * 1e-9, 4 * flops / t44 * 1e-9,
+                   8 * flops / t48 * 1e-9, tg > 0 ? GEMM_NA * flops / tg * 1e-9 : 0.0, rd);
             fflush(stdout);
             free(groups);
             free(b.scratch);
         }
         free(w);
+        free(wx4);
         free(a);
         free(b.out);
     }
