@@ -448,8 +448,11 @@ static void test_gemm(const wtype *wt, int64_t nblocks) {
         const size_t gb = v->gemm_group_bytes(n);
         const int ng = (NA + L4A_GEMM_GROUP - 1) / L4A_GEMM_GROUP;
         uint8_t *G = malloc(gb * (size_t)ng), *scratch = malloc(v->gemm_scratch_bytes(n));
-        float *out = malloc(sizeof(float) * NA * os);
-        int same_bad = 0, untouched_bad = 0;
+        float *out = malloc(sizeof(float) * NA * os), *out4 = malloc(sizeof(float) * NA * os);
+        uint8_t *W4 = calloc(R, ws);        /* the rows in the x4 layout, for v->gemm_x4 */
+        if (v->gemm_x4)
+            for (int r = 0; r < R; r += 4) l4a_x4_pack(wt->type, n, W + r * ws, ws, W4 + r * ws);
+        int same_bad = 0, untouched_bad = 0, x4_bad = 0;
         static const int nws[] = {1, 5, 12, 16}, nas[] = {1, 16, 17, 37};
         for (size_t i = 0; i < sizeof nws / sizeof nws[0]; i++)
             for (size_t k = 0; k < sizeof nas / sizeof nas[0]; k++) {
@@ -462,6 +465,13 @@ static void test_gemm(const wtype *wt, int64_t nblocks) {
                 }
                 for (size_t e = 0; e < NA * os; e++) out[e] = -12345.0f;
                 v->gemm(n, W, ws, nw, G, na, out, os, scratch);
+                if (v->gemm_x4 && nw % 4 == 0) {   /* the same bits from the x4 layout */
+                    memcpy(out4, out, sizeof(float) * NA * os);
+                    for (int c = 0; c < na; c++)
+                        for (int r = 0; r < nw; r++) out4[c * os + r] = -12345.0f;
+                    v->gemm_x4(n, W4, ws, nw, G, na, out4, os, scratch);
+                    x4_bad += memcmp(out4, out, sizeof(float) * NA * os) != 0;
+                }
                 for (int c = 0; c < NA; c++)
                     for (size_t r = 0; r < os; r++) {
                         const float o = out[c * os + r];
@@ -480,7 +490,12 @@ static void test_gemm(const wtype *wt, int64_t nblocks) {
                   (long long)nblocks, same_bad);
         CHECK_MSG(untouched_bad == 0, "%s on %s: %d entries outside the gemm written",
                   type_name(wt->type), l4a_isa_name((l4a_isa)isa), untouched_bad);
+        CHECK_MSG(x4_bad == 0, "%s on %s, %lld blocks: gemm_x4 differs from the gemm in %d of "
+                  "its calls", type_name(wt->type), l4a_isa_name((l4a_isa)isa),
+                  (long long)nblocks, x4_bad);
         free(W);
+        free(W4);
+        free(out4);
         free(A);
         free(G);
         free(scratch);

@@ -29,8 +29,9 @@
  *
  * Weights repacked at load time four rows at a time (layout L4A_LAYOUT_X4, quant/x4.h,
  * models/repack.c) are read as they lie by decode and batches of under 16 tokens (the entry's
- * dot_x4, token by token); the gemm and the float path unpack a tile of them into the thread's
- * scratch first (file_rows). The results are those of the file's layout, bit for bit.
+ * dot_x4, token by token) and by the gemm where the entry has a gemm_x4 (Q4_0); the other
+ * gemms and the float path unpack a tile of them into the thread's scratch first (file_rows).
+ * The results are those of the file's layout, bit for bit.
  */
 #include "kernels/kernels.h"
 #include "kernels/vec.h"
@@ -62,8 +63,8 @@ size_t l4a_matmul_scratch_floats(int64_t C, int64_t T, int n_threads) {
 
 /* Rows r0..r0+nr-1 of w in the file's layout: where they lie, or, for a weight repacked four
  * rows at a time (quant/x4.h), unpacked into buf (the thread's scratch after its tile). Small
- * batches read the x4 layout itself (worker_int); the gemm and the float path pay this copy,
- * once per tile and token block. */
+ * batches read the x4 layout itself (worker_int), and so do the gemm_x4 kernels; the other
+ * gemms and the float path pay this copy, once per tile and token block. */
 static const uint8_t *file_rows(const l4a_tensor *w, int64_t r0, int64_t nr, float *thread) {
     if (w->layout != L4A_LAYOUT_X4) return l4a_tensor_row(w, r0);
     L4A_ASSERT(r0 % 4 == 0 && nr % 4 == 0);
@@ -155,10 +156,15 @@ static void worker_int(const matmul_job *j, int64_t tb, int64_t te, float *scrat
                         op->vd->dot_x4(op->w->ne[0], l4a_tensor_row(op->w, r0 + r),
                                        j->xq + (size_t)t * j->xq_row, op->out + t * OC + r0 + r);
             } else if (op->gemm) {
-                op->vd->gemm(op->w->ne[0], file_rows(op->w, r0, nr, scratch),
-                             (size_t)op->w->nb[1], (int)nr,
-                             j->groups + (size_t)(t0 / L4A_GEMM_GROUP) * j->group_bytes,
-                             (int)(t1 - t0), op->out + t0 * OC + r0, (size_t)OC, scratch);
+                /* x4 weights: the gemm that reads them where there is one, else a tile
+                 * unpacked */
+                const bool x4 = op->w->layout == L4A_LAYOUT_X4 && op->vd->gemm_x4;
+                const l4a_gemm_fn gemm = x4 ? op->vd->gemm_x4 : op->vd->gemm;
+                gemm(op->w->ne[0],
+                     x4 ? l4a_tensor_row(op->w, r0) : file_rows(op->w, r0, nr, scratch),
+                     (size_t)op->w->nb[1], (int)nr,
+                     j->groups + (size_t)(t0 / L4A_GEMM_GROUP) * j->group_bytes, (int)(t1 - t0),
+                     op->out + t0 * OC + r0, (size_t)OC, scratch);
             } else {
                 tile_product_int(j, op, file_rows(op->w, r0, nr, scratch), r0, nr, t0, t1);
             }

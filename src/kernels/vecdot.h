@@ -85,6 +85,9 @@ typedef struct l4a_vecdot {
     l4a_vec_dot_x4_fn dot_x4;           /* NULL where the type has no x4 kernel at this ISA */
     l4a_quantize_act_fn quantize_act;
     l4a_gemm_fn gemm;                   /* NULL where the ISA has none */
+    l4a_gemm_fn gemm_x4;                /* the gemm on weights in the x4 layout (w the first
+                                           row's group, w_stride the rows' bytes, nw a
+                                           multiple of 4), or NULL: the matmul unpacks them */
     l4a_gemm_pack_fn gemm_pack;
     l4a_gemm_size_fn gemm_group_bytes, gemm_scratch_bytes;
     const char *isa;                    /* "ref", "avx2", "avx512", "amx", "neon", ... */

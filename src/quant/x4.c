@@ -105,22 +105,13 @@ static void q6k_unpack(const uint8_t *o, l4a_block_q6_k *const *b) {
     }
 }
 
-/* Q4_0 (layout in quant/x4.h): where row r's block i (of nb) lies in the x4 group: its d at
- * *d, its 16 quant bytes at *qs. Blocks go in pairs (i even, i + 1); the last of an odd count
- * goes alone. */
-static void q40_at(int64_t nb, int64_t i, int r, size_t *d, size_t *qs) {
-    const size_t base = (size_t)(i / 2) * 8 * sizeof(l4a_block_q4_0);
-    const int pair = nb - i / 2 * 2 >= 2, k = (int)(i % 2);
-    *d = base + 2 * (size_t)(pair ? (r & 1) * 4 + k * 2 + r / 2 : r);
-    *qs = base + (pair ? 16 : 8) + 64 * (size_t)k + 16 * (size_t)r;
-}
-
+/* Q4_0: block i of each row to its place in the group (l4a_x4_q4_0_at), and back. */
 static void q40_pack(int64_t n, const uint8_t *rows, size_t row_bytes, uint8_t *o) {
     for (int64_t i = 0; i < n / L4A_QK4_0; i++)
         for (int r = 0; r < 4; r++) {
             const l4a_block_q4_0 *b = (const l4a_block_q4_0 *)(rows + (size_t)r * row_bytes) + i;
             size_t d, qs;
-            q40_at(n / L4A_QK4_0, i, r, &d, &qs);
+            l4a_x4_q4_0_at(n / L4A_QK4_0, i, r, &d, &qs);
             memcpy(o + d, &b->d, 2);
             memcpy(o + qs, b->qs, 16);
         }
@@ -131,7 +122,7 @@ static void q40_unpack(int64_t n, const uint8_t *o, uint8_t *rows, size_t row_by
         for (int r = 0; r < 4; r++) {
             l4a_block_q4_0 *b = (l4a_block_q4_0 *)(rows + (size_t)r * row_bytes) + i;
             size_t d, qs;
-            q40_at(n / L4A_QK4_0, i, r, &d, &qs);
+            l4a_x4_q4_0_at(n / L4A_QK4_0, i, r, &d, &qs);
             memcpy(&b->d, o + d, 2);
             memcpy(b->qs, o + qs, 16);
         }

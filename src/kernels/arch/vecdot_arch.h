@@ -44,6 +44,7 @@ static inline void l4a_vecdot_set_gemm(l4a_vecdot *e, l4a_gemm_fn gemm, l4a_gemm
                                        l4a_gemm_size_fn group_bytes,
                                        l4a_gemm_size_fn scratch_bytes) {
     e->gemm = gemm;
+    e->gemm_x4 = NULL;      /* another order than the gemm replaced: set again if the same */
     e->gemm_pack = pack;
     e->gemm_group_bytes = group_bytes;
     e->gemm_scratch_bytes = scratch_bytes;

@@ -33,6 +33,7 @@
 #include "kernels/arch/x86/ymm_util.h"
 #include "kernels/arch/vecdot_arch.h"
 #include "quant/blocks.h"
+#include "quant/x4.h"
 
 #include <string.h>
 
@@ -74,9 +75,10 @@ static size_t gemm_scratch(int64_t n) { return 2 * (size_t)(n / 32) * PB + 64; }
 
 /* Rows m0..m0+7 (those below nw; the rest zeros) of every block into the half panel P:
  * each block's 8 rows as bytes (Q4_0, Q5_0: the unsigned q, Q8_0: w), transposed to 8
- * registers of 4-byte groups. */
-TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws, int m0,
-                            int nw, uint8_t *P) {
+ * registers of 4-byte groups. X4: Q4_0 rows in the x4 layout (quant/x4.h), groups of 4 rows
+ * 4 ws bytes apart. */
+TGT INLINE void unpack_half(const int T, const int X4, int64_t nb, const uint8_t *w, size_t ws,
+                            int m0, int nw, uint8_t *P) {
     for (int64_t i = 0; i < nb; i++, P += PB) {
         __m256i r[8];
         float *d = (float *)(P + PD);
@@ -88,6 +90,14 @@ TGT static void unpack_half(const int T, int64_t nb, const uint8_t *w, size_t ws
                 continue;
             }
             const uint8_t *b = w + (size_t)(m0 + m) * ws + (size_t)i * WB(T);
+            if (X4) {
+                size_t od, oq;
+                const uint8_t *g = w + (size_t)((m0 + m) & ~3) * ws;
+                l4a_x4_q4_0_at(nb, i, (m0 + m) & 3, &od, &oq);
+                r[m] = nibbles_lo_hi(g + oq);
+                d[m] = h2f(ld16(g + od));
+                continue;
+            }
             if (T == T40) r[m] = nibbles_lo_hi(b + 2);
             else if (T == T50) r[m] = q5_quants(b + 6, b + 2);
             else r[m] = load32(b + 2);
@@ -254,7 +264,7 @@ TGT INLINE void qb_all(const int T, const uint8_t *panel, size_t hs, int64_t nb,
         uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);              \
         const size_t hs = (size_t)nb * PB, row = (size_t)nb * GB;                              \
         for (int h = 0; h * 8 < nw; h++)                                                       \
-            unpack_half(T80, nb, w, ws, 8 * h, nw, panel + (size_t)h * hs);                    \
+            unpack_half(T80, 0, nb, w, ws, 8 * h, nw, panel + (size_t)h * hs);                 \
         prefetch_next_tile((const uint8_t *)w, ws, (size_t)nb * WB(T80));                      \
         const uint8_t *g = groups;                                                             \
         const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                        \
@@ -281,22 +291,35 @@ TGT INLINE void qb_all(const int T, const uint8_t *panel, size_t hs, int64_t nb,
 DEFINE_Q8_GEMM(q8_0, TGT, Q8_SUMS_AVX2)
 DEFINE_Q8_GEMM(q8_0_vnni, TGTV, Q8_SUMS_VNNI)
 
-TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
-                     const void *groups, int na, float *out, size_t os, void *scratch) {
+/* X4: Q4_0 weights in the x4 layout; the panel, and so the results, are those of the file's
+ * rows. */
+TGT INLINE void gemm_any(const int T, const int X4, int64_t n, const void *w, size_t ws, int nw,
+                         const void *groups, int na, float *out, size_t os, void *scratch) {
     const int64_t nb = n / 32;
     uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     const size_t hs = (size_t)nb * PB;
     for (int h = 0; h * 8 < nw; h++)
-        unpack_half(T, nb, w, ws, 8 * h, nw, panel + (size_t)h * hs);
+        unpack_half(T, X4, nb, w, ws, 8 * h, nw, panel + (size_t)h * hs);
     prefetch_next_tile((const uint8_t *)w, ws, (size_t)nb * WB(T));
     qb_all(T, panel, hs, nb, groups, na, nw, out, os);
+}
+
+TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
+                     const void *groups, int na, float *out, size_t os, void *scratch) {
+    gemm_any(T, 0, n, w, ws, nw, groups, na, out, os, scratch);
 }
 
 DEFINE_GEMM(q4_0, T40)
 DEFINE_GEMM(q5_0, T50)
 
+TGT static void gemm_q4_0_x4(int64_t n, const void *w, size_t ws, int nw, const void *groups,
+                             int na, float *out, size_t os, void *scratch) {
+    gemm_any(T40, 1, n, w, ws, nw, groups, na, out, os, scratch);
+}
+
 void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t) {
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q4_0], gemm_q4_0, pack, group_bytes, gemm_scratch);
+    t[L4A_TYPE_Q4_0].gemm_x4 = gemm_q4_0_x4;
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q5_0], gemm_q5_0, pack, group_bytes, gemm_scratch);
     l4a_vecdot_set_gemm(&t[L4A_TYPE_Q8_0], gemm_q8_0, pack, group_bytes, gemm_scratch);
 }
