@@ -162,6 +162,7 @@ static void init(void) {
          * 160 to 170 (gemma3-270m: decode 70 -> 125 tok/s, prompts 670 -> 1040). */
         l4a_vecdot_fill_avx512_k(g_tables[L4A_ISA_AVX512]);
         l4a_vecdot_fill_avx512_gemm_q8(g_tables[L4A_ISA_AVX512]);    /* vpdpbusd */
+        l4a_vecdot_fill_avx512_gemm_k(g_tables[L4A_ISA_AVX512]);     /* vpdpbusd, vpmulld */
         l4a_vecdot_fill_avx512_f(g_tables[L4A_ISA_AVX512], f.avx512bf16);
         g_avail[L4A_ISA_AVX512] = 1;
     }

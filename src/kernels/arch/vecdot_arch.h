@@ -25,6 +25,7 @@ void l4a_vecdot_fill_avx2_f(l4a_vecdot *t);     /* arch/x86/avx2_f.c: floats, qu
 void l4a_vecdot_fill_avx2_gemm_q(l4a_vecdot *t);    /* arch/x86/avx2_gemm_q.c */
 void l4a_vecdot_fill_avx512_gemm_q8(l4a_vecdot *t); /* avx2_gemm_q.c: Q8_0 with VNNI */
 void l4a_vecdot_fill_avx2_gemm_k(l4a_vecdot *t);    /* arch/x86/avx2_gemm_k.c */
+void l4a_vecdot_fill_avx512_gemm_k(l4a_vecdot *t);  /* avx512_gemm_k.c: Q4_K, Q6_K with VNNI */
 /* AVX-VNNI (256-bit, VEX) on top of AVX2 (Q4_0..Q5_1 keep avx2_q45.c's kernels) */
 void l4a_vecdot_fill_avxvnni_q(l4a_vecdot *t);
 void l4a_vecdot_fill_avxvnni_k(l4a_vecdot *t);

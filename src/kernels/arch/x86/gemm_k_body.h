@@ -1,0 +1,254 @@
+/*
+ * gemm_k_body.h - prompts (batches of 16 tokens and more) of Q4_K and Q6_K weights with Q8_K
+ * activations on AVX2, one 32-bit lane per weight row.
+ *
+ * Not a standalone header: avx2_gemm_k.c and avx512_gemm_k.c include it once each after
+ * defining TGT, DOT_MODE (ymm_util.h) and FILL_FN, the name of the table fill function.
+ *
+ * The tile kernels of k_body.h hold one weight row's 32 quants per register, so every row and
+ * token ends in a horizontal sum. Here a gemm call first unpacks its (up to) 16 weight rows
+ * into a panel in the thread's scratch, interleaved by 4 bytes: register k of a super-block
+ * holds quants 4k..4k+3 of 8 rows. vpmaddubsw against the token's 4 activations broadcast to
+ * every lane, summed in int16, then vpmaddwd by the sub-block's scale, gives the 8 rows'
+ * sums at once, lane by lane: no shuffles, and the unpacking is paid once per call instead of
+ * once per token. With VNNI (DOT_MODE 1) vpdpbusd sums a sub-block's products in int32 lanes
+ * and vpmulld applies its scale: 8 instructions per sub-block and 8 rows where vpmaddubsw
+ * took 8 and 7 int16 adds (the same exact integers).
+ *
+ * The results are those of k_body.h's dot and tile kernels, bit for bit: isum and msum are the
+ * same exact integers, and each super-block adds the same float expression,
+ *     acc = acc + ((d_a d) isum - (d_a dmin) msum)      (Q6_K: acc + (d_a d) isum),
+ * each step rounded once, in the same order (tests/test_vecdot.c, test_gemm, checks it).
+ * int16 sums stay in range: Q4_K's u <= 15 and |a| <= 127, 8 pairs per lane sum to at most
+ * 8 * 2 * 15 * 127 = 30480; Q6_K's u <= 63, 2 pairs: 2 * 2 * 63 * 127 = 32004.
+ *
+ * Called only when the CPU has the including file's instruction sets (kernels/dispatch.c).
+ */
+#include "kernels/arch/x86/ymm_util.h"
+#include "kernels/arch/vecdot_arch.h"
+#include "quant/blocks.h"
+#include "quant/quant.h"
+
+#include <string.h>
+
+enum { K4, K6 };
+#define WB(T) ((T) == K4 ? 144 : 210)   /* bytes of a Q4_K, Q6_K block */
+#define AB 292                          /* bytes of a Q8_K block */
+
+/* The panel, per super-block: the quants as 64 registers of [16 rows][4 bytes]; then the
+ * int16 pairs vpmaddwd multiplies by, per row (Q4_K: (s_j, s_j) for 8 sub-blocks, then
+ * (m_j, m_j); Q6_K: (s_k, s_k) for 16, then (s_2q, s_2q+1) for 8), the scales s as int32 for
+ * vpmulld with VNNI; then d and dmin of the 16 rows as floats. Rows past nw are zeros. */
+#define VNNI (DOT_MODE != 0)
+#define PQ 4096
+#define PC (32 * 16 * 4)
+#define PSB (PQ + PC + 2 * 16 * 4)   /* a multiple of 64: aligned stores */
+
+/* A group: the tokens' Q8_K rows as they are (the kernel broadcasts from them). */
+static size_t group_bytes(int64_t n) { return (size_t)L4A_GEMM_GROUP * (size_t)(n / 256) * AB; }
+
+static void pack(int64_t n, const void *a, size_t as, int na, void *group) {
+    const size_t row = (size_t)(n / 256) * AB;
+    for (int t = 0; t < na; t++) memcpy((uint8_t *)group + (size_t)t * row,
+                                        (const uint8_t *)a + (size_t)t * as, row);
+}
+
+static size_t gemm_scratch(int64_t n) { return (size_t)(n / 256) * PSB + 64; }
+
+static inline uint32_t pair16(int lo, int hi) {
+    return (uint32_t)(uint16_t)lo | (uint32_t)(uint16_t)hi << 16;
+}
+
+/* A sub-block scale in the panel: a pair for vpmaddwd, an int32 for vpmulld (VNNI). */
+static inline uint32_t scale32(int s) { return VNNI ? (uint32_t)s : pair16(s, s); }
+
+/* Row m's super-block b: its quants as bytes in element order into q, its scales and d
+ * into the panel P. */
+TGT static void unpack_row(const int T, const uint8_t *b, int m, uint8_t *q, uint8_t *P) {
+    uint32_t *pc = (uint32_t *)(P + PQ);
+    float *pd = (float *)(P + PQ + PC);
+    if (T == K4) {
+        q4k_quants(b, q);
+        for (int j = 0; j < 8; j++) {
+            uint8_t s, mn;
+            l4a_k_get_scale_min(b + 4, j, &s, &mn);
+            pc[16 * j + m] = scale32(s);
+            pc[128 + 16 * j + m] = pair16(mn, mn);
+        }
+        pd[m] = h2f(ld16(b));
+        pd[16 + m] = h2f(ld16(b + 2));
+    } else {
+        q6k_quants(b, q, 0);
+        const int8_t *sc = (const int8_t *)(b + 192);
+        for (int k = 0; k < 16; k++) pc[16 * k + m] = scale32(sc[k]);
+        for (int j = 0; j < 8; j++) pc[256 + 16 * j + m] = pair16(sc[2 * j], sc[2 * j + 1]);
+        pd[m] = h2f(ld16(b + 208));
+        pd[16 + m] = 0.0f;
+    }
+}
+
+/* Each super-block of the nw rows into the panel: 8 rows' quants at a time, transposed to
+ * 4-byte groups side by side. */
+TGT static void unpack_panel(const int T, int64_t nsb, const uint8_t *w, size_t ws, int nw,
+                             uint8_t *panel) {
+    if (nw < 16) memset(panel, 0, (size_t)nsb * PSB);
+    _Alignas(32) uint8_t q[8][256];
+    for (int64_t i = 0; i < nsb; i++) {
+        uint8_t *P = panel + (size_t)i * PSB;
+        for (int h = 0; h * 8 < nw; h++) {
+            for (int m = 0; m < 8; m++) {
+                if (8 * h + m < nw)
+                    unpack_row(T, w + (size_t)(8 * h + m) * ws + (size_t)i * WB(T), 8 * h + m,
+                               q[m], P);
+                else
+                    memset(q[m], 0, sizeof q[m]);
+            }
+            for (int g = 0; g < 8; g++) {
+                __m256i r[8];
+#pragma GCC unroll 8
+                for (int m = 0; m < 8; m++) r[m] = _mm256_load_si256((const __m256i *)(q[m] + 32 * g));
+                transpose8x32(r);
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; k++)
+                    _mm256_store_si256((__m256i *)(P + 64 * (8 * g + k) + 32 * h), r[k]);
+            }
+        }
+    }
+}
+
+/* Accumulates rows 8h..8h+7 (h < NH) of super-block P's sub-block sums against the Q8_K
+ * block y: is[h] += sum_j s_j (sum of its 32 products), ms[h] = the mins' or offset's sum. */
+TGT INLINE void sb_sums(const int T, const int NH, const uint8_t *P, const uint8_t *y,
+                        __m256i *is, __m256i *ms) {
+    const uint8_t *C = P + PQ;
+    if (T == K4) {
+#pragma GCC unroll 1
+        for (int j = 0; j < 8; j++) {
+            __m256i p[2], q[2];     /* VNNI: the even and odd k in two chains */
+#pragma GCC unroll 8
+            for (int k = 0; k < 8; k++) {
+                const __m256i a = bcast4(y + 4 + 32 * j + 4 * k);
+#pragma GCC unroll 2
+                for (int h = 0; h < NH; h++) {
+                    const __m256i w = load32(P + 512 * j + 64 * k + 32 * h);
+                    if (VNNI && k % 2) {
+                        q[h] = dot_us(k > 1 ? q[h] : _mm256_setzero_si256(), w, a);
+                    } else if (VNNI) {
+                        p[h] = dot_us(k ? p[h] : _mm256_setzero_si256(), w, a);
+                    } else {
+                        const __m256i m = _mm256_maddubs_epi16(w, a);
+                        p[h] = k ? _mm256_add_epi16(p[h], m) : m;
+                    }
+                }
+            }
+#pragma GCC unroll 2
+            for (int h = 0; h < NH; h++) {
+                const __m256i s = load32(C + 64 * j + 32 * h);
+                is[h] = _mm256_add_epi32(is[h],
+                                         VNNI ? _mm256_mullo_epi32(_mm256_add_epi32(p[h], q[h]), s)
+                                              : _mm256_madd_epi16(p[h], s));
+            }
+        }
+    } else {
+#pragma GCC unroll 1
+        for (int k = 0; k < 16; k++) {
+            const uint8_t *Pk = P + 256 * k, *yk = y + 4 + 16 * k;
+            __m256i p[2][2];
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) {
+                const __m256i a = bcast4(yk + 4 * c);
+#pragma GCC unroll 2
+                for (int h = 0; h < NH; h++) {
+                    const __m256i w = load32(Pk + 64 * c + 32 * h);
+                    if (VNNI) {
+                        p[h][0] = dot_us(c ? p[h][0] : _mm256_setzero_si256(), w, a);
+                    } else {
+                        const __m256i m = _mm256_maddubs_epi16(w, a);
+                        p[h][c >> 1] = c & 1 ? _mm256_add_epi16(p[h][c >> 1], m) : m;
+                    }
+                }
+            }
+#pragma GCC unroll 2
+            for (int h = 0; h < NH; h++) {
+                const __m256i s = load32(C + 64 * k + 32 * h);
+                const __m256i t = VNNI ? _mm256_mullo_epi32(p[h][0], s)
+                                       : _mm256_add_epi32(_mm256_madd_epi16(p[h][0], s),
+                                                          _mm256_madd_epi16(p[h][1], s));
+                is[h] = _mm256_add_epi32(is[h], t);
+            }
+        }
+    }
+    const uint8_t *M = C + (T == K4 ? 512 : 1024);   /* mins / offset pairs */
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) {
+        const __m256i b = bcast4(y + 260 + 4 * j);
+#pragma GCC unroll 2
+        for (int h = 0; h < NH; h++) {
+            const __m256i m = _mm256_madd_epi16(load32(M + 64 * j + 32 * h), b);
+            ms[h] = j ? _mm256_add_epi32(ms[h], m) : m;
+        }
+    }
+}
+
+/* Rows 0..8 NH - 1 of the panel against one token (its Q8_K row y) over nsb super-blocks. */
+TGT INLINE void rows(const int T, const int NH, const uint8_t *panel, int64_t nsb,
+                     const uint8_t *y, __m256 *acc) {
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; h++) acc[h] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nsb; i++, y += AB) {
+        const uint8_t *P = panel + (size_t)i * PSB;
+        __m256i is[2], ms[2];
+#pragma GCC unroll 2
+        for (int h = 0; h < NH; h++) is[h] = _mm256_setzero_si256();
+        sb_sums(T, NH, P, y, is, ms);
+        const float *pd = (const float *)(P + PQ + PC);
+        const __m256 da = _mm256_set1_ps(ldf(y));
+#pragma GCC unroll 2
+        for (int h = 0; h < NH; h++) {
+            __m256 t;
+            if (T == K4) {
+                t = _mm256_mul_ps(_mm256_mul_ps(da, _mm256_loadu_ps(pd + 8 * h)),
+                                  _mm256_cvtepi32_ps(is[h]));
+                t = _mm256_sub_ps(t, _mm256_mul_ps(_mm256_mul_ps(da, _mm256_loadu_ps(pd + 16 + 8 * h)),
+                                                   _mm256_cvtepi32_ps(ms[h])));
+            } else {                        /* the -32 offset: isum -= 32 sum_k s_k bsum_k */
+                t = _mm256_mul_ps(_mm256_mul_ps(da, _mm256_loadu_ps(pd + 8 * h)),
+                                  _mm256_cvtepi32_ps(_mm256_sub_epi32(
+                                      is[h], _mm256_slli_epi32(ms[h], 5))));
+            }
+            acc[h] = _mm256_add_ps(acc[h], t);
+        }
+    }
+}
+
+TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
+                     const void *groups, int na, float *out, size_t os, void *scratch) {
+    const int64_t nsb = n / 256;
+    uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    unpack_panel(T, nsb, w, ws, nw, panel);
+    prefetch_next_tile((const uint8_t *)w, ws, (size_t)nsb * WB(T));
+    const size_t row = (size_t)nsb * AB;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8), lane);
+    for (int c = 0; c < na; c++) {
+        const uint8_t *y = (const uint8_t *)groups + (size_t)c * row;
+        float *o = out + (size_t)c * os;
+        __m256 acc[2];
+        if (nw > 8) {
+            rows(T, 2, panel, nsb, y, acc);
+            _mm256_maskstore_ps(o + 8, m1, acc[1]);
+        } else {
+            rows(T, 1, panel, nsb, y, acc);
+        }
+        _mm256_maskstore_ps(o, m0, acc[0]);
+    }
+}
+
+DEFINE_GEMM(q4_k, K4)
+DEFINE_GEMM(q6_k, K6)
+
+void FILL_FN(l4a_vecdot *t) {
+    l4a_vecdot_set_gemm(&t[L4A_TYPE_Q4_K], gemm_q4_k, pack, group_bytes, gemm_scratch);
+    l4a_vecdot_set_gemm(&t[L4A_TYPE_Q6_K], gemm_q6_k, pack, group_bytes, gemm_scratch);
+}
