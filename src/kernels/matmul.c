@@ -18,7 +18,7 @@
  *    with AMX or AVX2, Q5_0 with AVX2: kernels/vecdot.h): the quantized rows are also packed
  *    in groups of 16 tokens, and each tile of 16 weight rows is unpacked once and multiplied
  *    by a token block's groups at once, in the same float order as the type's dot
- *    (kernels/arch/x86/amx_q.c, amx_k.c, avx2_gemm_q.c, avx2_gemm_k.c).
+ *    (kernels/arch/x86/amx_q.c, amx_k.c, avx2_gemm_q.c, gemm_k_body.h).
  *
  * Every output element is computed by the same sequence of float operations whatever T, the
  * tiling and the number of threads (the float 1x1, 1x4 and 4x4 blocks share one summation

@@ -4,8 +4,8 @@
  *
  * The avx512 level: k_body.h's kernels (256-bit, EVEX vpdpwssd) for every K type, which sum
  * in the reference's order; Q4_K and Q6_K matrices are repacked for its x4 decode kernels and
- * multiplied by avx2_gemm_k.c's gemm in prompts, all bit for bit alike. The 512-bit kernels
- * it had (removed in session 18; float lanes per super-block, not the reference's order)
+ * multiplied by avx512_gemm_k.c's gemm (VNNI) in prompts, all bit for bit alike. The 512-bit
+ * kernels it had (removed in session 18; float lanes per super-block, not the reference's order)
  * decoded the 1.5B Q4_K_M file at 19 to 20 tok/s on a Zen 4 VM against 33 to 39 repacked,
  * and streamed Q5_K 4-row decode tiles from memory at 10.2 GB/s against k_body.h's 20.4.
  *

@@ -135,7 +135,7 @@ TGT INLINE __m256i madd_acc(__m256i acc, __m256i p, __m256i s) {
 }
 
 /* r[k] = [r0[k], r1[k], ..., r7[k]]: the 8 x 8 transpose of 32-bit elements (the gemm panels
- * of avx2_gemm_q.c and avx2_gemm_k.c: 8 rows' 4-byte groups side by side). */
+ * of avx2_gemm_q.c and gemm_k_body.h: 8 rows' 4-byte groups side by side). */
 TGT INLINE void transpose8x32(__m256i r[8]) {
     __m256i t[8], u[8];
 #pragma GCC unroll 4
@@ -166,7 +166,7 @@ TGT INLINE void prefetch_next_tile(const uint8_t *w, size_t ws, size_t row_bytes
 }
 
 /* A Q4_K super-block's 256 quants (its qs at b + 16; layout in src/quant/q4_k.c) as bytes
- * 0..15 in element order (the gemm panels of amx_k.c and avx2_gemm_k.c). */
+ * 0..15 in element order (the gemm panels of amx_k.c and gemm_k_body.h). */
 TGT INLINE void q4k_quants(const uint8_t *b, uint8_t *q) {
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     for (int p = 0; p < 4; p++) {       /* elements 64p + l (low nibbles), 64p + 32 + l (high) */
@@ -178,7 +178,7 @@ TGT INLINE void q4k_quants(const uint8_t *b, uint8_t *q) {
 }
 
 /* A Q6_K super-block's 256 quants (layout in src/quant/q6_k.c) as bytes u - bias in element
- * order, u in 0..63 (amx_k.c: bias 32, the signed value; avx2_gemm_k.c: 0). */
+ * order, u in 0..63 (amx_k.c: bias 32, the signed value; gemm_k_body.h: 0). */
 TGT INLINE void q6k_quants(const uint8_t *b, uint8_t *q, int bias) {
     const __m256i low4 = _mm256_set1_epi8(0x0F), hi2 = _mm256_set1_epi8(0x30);
     const __m256i bv = _mm256_set1_epi8((char)bias);
@@ -200,7 +200,7 @@ TGT INLINE void q6k_quants(const uint8_t *b, uint8_t *q, int bias) {
 }
 
 /* The gemm entry gemm_<name> of a kernel file whose generic TGT INLINE gemm(T, ...) takes
- * the type as its first argument (amx_k.c, avx2_gemm_q.c, avx2_gemm_k.c). */
+ * the type as its first argument (amx_k.c, avx2_gemm_q.c, gemm_k_body.h). */
 #define DEFINE_GEMM(name, T)                                                                   \
     TGT static void gemm_##name(int64_t n, const void *w, size_t ws, int nw,                   \
                                 const void *groups, int na, float *out, size_t os,             \
