@@ -117,131 +117,177 @@ TGT static void unpack_panel(const int T, int64_t nsb, const uint8_t *w, size_t 
 }
 
 /* Accumulates rows 8h..8h+7 (h < NH) of super-block P's sub-block sums against the Q8_K
- * block y: is[h] += sum_j s_j (sum of its 32 products), ms[h] = the mins' or offset's sum. */
-TGT INLINE void sb_sums(const int T, const int NH, const uint8_t *P, const uint8_t *y,
-                        __m256i *is, __m256i *ms) {
+ * blocks y[t] of NT tokens: is[h][t] += sum_j s_j (sum of its 32 products), ms[h][t] = the
+ * mins' or offset's sum. Each panel register is loaded once for the NT tokens. */
+TGT INLINE void sb_sums(const int T, const int NH, const int NT, const uint8_t *P,
+                        const uint8_t *const *y, __m256i is[2][2], __m256i ms[2][2]) {
     const uint8_t *C = P + PQ;
     if (T == K4) {
 #pragma GCC unroll 1
         for (int j = 0; j < 8; j++) {
-            __m256i p[2], q[2];     /* VNNI: the even and odd k in two chains */
+            __m256i p[2][2], q[2][2];   /* VNNI: the even and odd k in two chains */
 #pragma GCC unroll 8
             for (int k = 0; k < 8; k++) {
-                const __m256i a = bcast4(y + 4 + 32 * j + 4 * k);
+                __m256i a[2];
+#pragma GCC unroll 2
+                for (int t = 0; t < NT; t++) a[t] = bcast4(y[t] + 4 + 32 * j + 4 * k);
 #pragma GCC unroll 2
                 for (int h = 0; h < NH; h++) {
                     const __m256i w = load32(P + 512 * j + 64 * k + 32 * h);
-                    if (VNNI && k % 2) {
-                        q[h] = dot_us(k > 1 ? q[h] : _mm256_setzero_si256(), w, a);
-                    } else if (VNNI) {
-                        p[h] = dot_us(k ? p[h] : _mm256_setzero_si256(), w, a);
-                    } else {
-                        const __m256i m = _mm256_maddubs_epi16(w, a);
-                        p[h] = k ? _mm256_add_epi16(p[h], m) : m;
+#pragma GCC unroll 2
+                    for (int t = 0; t < NT; t++) {
+                        if (VNNI && k % 2) {
+                            q[h][t] = dot_us(k > 1 ? q[h][t] : _mm256_setzero_si256(), w, a[t]);
+                        } else if (VNNI) {
+                            p[h][t] = dot_us(k ? p[h][t] : _mm256_setzero_si256(), w, a[t]);
+                        } else {
+                            const __m256i m = _mm256_maddubs_epi16(w, a[t]);
+                            p[h][t] = k ? _mm256_add_epi16(p[h][t], m) : m;
+                        }
                     }
                 }
             }
 #pragma GCC unroll 2
             for (int h = 0; h < NH; h++) {
                 const __m256i s = load32(C + 64 * j + 32 * h);
-                is[h] = _mm256_add_epi32(is[h],
-                                         VNNI ? _mm256_mullo_epi32(_mm256_add_epi32(p[h], q[h]), s)
-                                              : _mm256_madd_epi16(p[h], s));
+#pragma GCC unroll 2
+                for (int t = 0; t < NT; t++) {
+                    const __m256i u =
+                        VNNI ? _mm256_mullo_epi32(_mm256_add_epi32(p[h][t], q[h][t]), s)
+                             : _mm256_madd_epi16(p[h][t], s);
+                    is[h][t] = _mm256_add_epi32(is[h][t], u);
+                }
             }
         }
     } else {
 #pragma GCC unroll 1
         for (int k = 0; k < 16; k++) {
-            const uint8_t *Pk = P + 256 * k, *yk = y + 4 + 16 * k;
-            __m256i p[2][2];
+            const uint8_t *Pk = P + 256 * k;
+            __m256i p[2][2][2];
 #pragma GCC unroll 4
             for (int c = 0; c < 4; c++) {
-                const __m256i a = bcast4(yk + 4 * c);
+                __m256i a[2];
+#pragma GCC unroll 2
+                for (int t = 0; t < NT; t++) a[t] = bcast4(y[t] + 4 + 16 * k + 4 * c);
 #pragma GCC unroll 2
                 for (int h = 0; h < NH; h++) {
                     const __m256i w = load32(Pk + 64 * c + 32 * h);
-                    if (VNNI) {
-                        p[h][0] = dot_us(c ? p[h][0] : _mm256_setzero_si256(), w, a);
-                    } else {
-                        const __m256i m = _mm256_maddubs_epi16(w, a);
-                        p[h][c >> 1] = c & 1 ? _mm256_add_epi16(p[h][c >> 1], m) : m;
+#pragma GCC unroll 2
+                    for (int t = 0; t < NT; t++) {
+                        if (VNNI) {
+                            p[h][t][0] = dot_us(c ? p[h][t][0] : _mm256_setzero_si256(), w, a[t]);
+                        } else {
+                            const __m256i m = _mm256_maddubs_epi16(w, a[t]);
+                            p[h][t][c >> 1] = c & 1 ? _mm256_add_epi16(p[h][t][c >> 1], m) : m;
+                        }
                     }
                 }
             }
 #pragma GCC unroll 2
             for (int h = 0; h < NH; h++) {
                 const __m256i s = load32(C + 64 * k + 32 * h);
-                const __m256i t = VNNI ? _mm256_mullo_epi32(p[h][0], s)
-                                       : _mm256_add_epi32(_mm256_madd_epi16(p[h][0], s),
-                                                          _mm256_madd_epi16(p[h][1], s));
-                is[h] = _mm256_add_epi32(is[h], t);
+#pragma GCC unroll 2
+                for (int t = 0; t < NT; t++) {
+                    const __m256i u = VNNI ? _mm256_mullo_epi32(p[h][t][0], s)
+                                           : _mm256_add_epi32(_mm256_madd_epi16(p[h][t][0], s),
+                                                              _mm256_madd_epi16(p[h][t][1], s));
+                    is[h][t] = _mm256_add_epi32(is[h][t], u);
+                }
             }
         }
     }
     const uint8_t *M = C + (T == K4 ? 512 : 1024);   /* mins / offset pairs */
 #pragma GCC unroll 8
-    for (int j = 0; j < 8; j++) {
-        const __m256i b = bcast4(y + 260 + 4 * j);
+    for (int j = 0; j < 8; j++)
 #pragma GCC unroll 2
-        for (int h = 0; h < NH; h++) {
-            const __m256i m = _mm256_madd_epi16(load32(M + 64 * j + 32 * h), b);
-            ms[h] = j ? _mm256_add_epi32(ms[h], m) : m;
-        }
-    }
-}
-
-/* Rows 0..8 NH - 1 of the panel against one token (its Q8_K row y) over nsb super-blocks. */
-TGT INLINE void rows(const int T, const int NH, const uint8_t *panel, int64_t nsb,
-                     const uint8_t *y, __m256 *acc) {
+        for (int t = 0; t < NT; t++) {
+            const __m256i b = bcast4(y[t] + 260 + 4 * j);
 #pragma GCC unroll 2
-    for (int h = 0; h < NH; h++) acc[h] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < nsb; i++, y += AB) {
-        const uint8_t *P = panel + (size_t)i * PSB;
-        __m256i is[2], ms[2];
-#pragma GCC unroll 2
-        for (int h = 0; h < NH; h++) is[h] = _mm256_setzero_si256();
-        sb_sums(T, NH, P, y, is, ms);
-        const float *pd = (const float *)(P + PQ + PC);
-        const __m256 da = _mm256_set1_ps(ldf(y));
-#pragma GCC unroll 2
-        for (int h = 0; h < NH; h++) {
-            __m256 t;
-            if (T == K4) {
-                t = _mm256_mul_ps(_mm256_mul_ps(da, _mm256_loadu_ps(pd + 8 * h)),
-                                  _mm256_cvtepi32_ps(is[h]));
-                t = _mm256_sub_ps(t, _mm256_mul_ps(_mm256_mul_ps(da, _mm256_loadu_ps(pd + 16 + 8 * h)),
-                                                   _mm256_cvtepi32_ps(ms[h])));
-            } else {                        /* the -32 offset: isum -= 32 sum_k s_k bsum_k */
-                t = _mm256_mul_ps(_mm256_mul_ps(da, _mm256_loadu_ps(pd + 8 * h)),
-                                  _mm256_cvtepi32_ps(_mm256_sub_epi32(
-                                      is[h], _mm256_slli_epi32(ms[h], 5))));
+            for (int h = 0; h < NH; h++) {
+                const __m256i m = _mm256_madd_epi16(load32(M + 64 * j + 32 * h), b);
+                ms[h][t] = j ? _mm256_add_epi32(ms[h][t], m) : m;
             }
-            acc[h] = _mm256_add_ps(acc[h], t);
+        }
+}
+
+/* Rows 0..8 NH - 1 of the panel against NT tokens (their Q8_K rows y[t]) over nsb
+ * super-blocks: acc[h][t]. */
+TGT INLINE void rows(const int T, const int NH, const int NT, const uint8_t *panel, int64_t nsb,
+                     const uint8_t *const *y0, __m256 acc[2][2]) {
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; h++)
+#pragma GCC unroll 2
+        for (int t = 0; t < NT; t++) acc[h][t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nsb; i++) {
+        const uint8_t *P = panel + (size_t)i * PSB;
+        const uint8_t *y[2];
+        __m256i is[2][2], ms[2][2];
+#pragma GCC unroll 2
+        for (int t = 0; t < NT; t++) {
+            y[t] = y0[t] + (size_t)i * AB;
+#pragma GCC unroll 2
+            for (int h = 0; h < NH; h++) is[h][t] = _mm256_setzero_si256();
+        }
+        sb_sums(T, NH, NT, P, y, is, ms);
+        const float *pd = (const float *)(P + PQ + PC);
+#pragma GCC unroll 2
+        for (int t = 0; t < NT; t++) {
+            const __m256 da = _mm256_set1_ps(ldf(y[t]));
+#pragma GCC unroll 2
+            for (int h = 0; h < NH; h++) {
+                __m256 f;
+                if (T == K4) {
+                    f = _mm256_mul_ps(_mm256_mul_ps(da, _mm256_loadu_ps(pd + 8 * h)),
+                                      _mm256_cvtepi32_ps(is[h][t]));
+                    f = _mm256_sub_ps(f, _mm256_mul_ps(
+                                             _mm256_mul_ps(da, _mm256_loadu_ps(pd + 16 + 8 * h)),
+                                             _mm256_cvtepi32_ps(ms[h][t])));
+                } else {                    /* the -32 offset: isum -= 32 sum_k s_k bsum_k */
+                    f = _mm256_mul_ps(_mm256_mul_ps(da, _mm256_loadu_ps(pd + 8 * h)),
+                                      _mm256_cvtepi32_ps(_mm256_sub_epi32(
+                                          is[h][t], _mm256_slli_epi32(ms[h][t], 5))));
+                }
+                acc[h][t] = _mm256_add_ps(acc[h][t], f);
+            }
         }
     }
 }
 
+/* Tokens c.. (NT of them) against the panel's rows (NH halves), stored masked to nw. */
+TGT INLINE void tokens(const int T, const int NH, const int NT, const uint8_t *panel,
+                       int64_t nsb, const uint8_t *groups, int c, float *out, size_t os,
+                       const __m256i *mask) {
+    const size_t row = (size_t)nsb * AB;
+    const uint8_t *y[2];
+#pragma GCC unroll 2
+    for (int t = 0; t < NT; t++) y[t] = groups + (size_t)(c + t) * row;
+    __m256 acc[2][2];
+    rows(T, NH, NT, panel, nsb, y, acc);
+#pragma GCC unroll 2
+    for (int t = 0; t < NT; t++)
+#pragma GCC unroll 2
+        for (int h = 0; h < NH; h++)
+            _mm256_maskstore_ps(out + (size_t)(c + t) * os + 8 * h, mask[h], acc[h][t]);
+}
+
+/* Two tokens at a time: each panel register (from L2 for long rows) serves both. */
 TGT INLINE void gemm(const int T, int64_t n, const void *w, size_t ws, int nw,
                      const void *groups, int na, float *out, size_t os, void *scratch) {
     const int64_t nsb = n / 256;
     uint8_t *panel = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     unpack_panel(T, nsb, w, ws, nw, panel);
     prefetch_next_tile((const uint8_t *)w, ws, (size_t)nsb * WB(T));
-    const size_t row = (size_t)nsb * AB;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw), lane);
-    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8), lane);
-    for (int c = 0; c < na; c++) {
-        const uint8_t *y = (const uint8_t *)groups + (size_t)c * row;
-        float *o = out + (size_t)c * os;
-        __m256 acc[2];
-        if (nw > 8) {
-            rows(T, 2, panel, nsb, y, acc);
-            _mm256_maskstore_ps(o + 8, m1, acc[1]);
-        } else {
-            rows(T, 1, panel, nsb, y, acc);
-        }
-        _mm256_maskstore_ps(o, m0, acc[0]);
+    const __m256i mask[2] = {_mm256_cmpgt_epi32(_mm256_set1_epi32(nw), lane),
+                             _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - 8), lane)};
+    const uint8_t *g = groups;
+    int c = 0;
+    if (nw > 8) {
+        for (; c + 2 <= na; c += 2) tokens(T, 2, 2, panel, nsb, g, c, out, os, mask);
+        if (c < na) tokens(T, 2, 1, panel, nsb, g, c, out, os, mask);
+    } else {
+        for (; c + 2 <= na; c += 2) tokens(T, 1, 2, panel, nsb, g, c, out, os, mask);
+        if (c < na) tokens(T, 1, 1, panel, nsb, g, c, out, os, mask);
     }
 }
 
