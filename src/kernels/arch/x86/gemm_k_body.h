@@ -116,85 +116,66 @@ TGT static void unpack_panel(const int T, int64_t nsb, const uint8_t *w, size_t 
     }
 }
 
+/* One sub-block of rows 8h..8h+7 (h < NH) against NT tokens: is[h][t] += s * (sum of the
+ * products of the NR panel registers at Pj, 64 bytes apart, with the activations at
+ * y[t] + off, 4 per register), s the rows' scales at S. AVX2 sums G registers per int16 lane
+ * (Q4_K 8, Q6_K 2: the bounds at the top), then vpmaddwd by s; VNNI sums the even and odd
+ * registers in two int32 chains, then vpmulld by s. */
+TGT INLINE void sub_block(const int NH, const int NT, const int NR, const int G,
+                          const uint8_t *Pj, const uint8_t *const *y, size_t off,
+                          const uint8_t *S, __m256i is[2][2]) {
+    __m256i p[2][2][2];     /* [chain or group][h][t] */
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; r++) {
+        __m256i a[2];
+#pragma GCC unroll 2
+        for (int t = 0; t < NT; t++) a[t] = bcast4(y[t] + off + 4 * r);
+#pragma GCC unroll 2
+        for (int h = 0; h < NH; h++) {
+            const __m256i w = load32(Pj + 64 * r + 32 * h);
+#pragma GCC unroll 2
+            for (int t = 0; t < NT; t++) {
+                __m256i *acc = &p[VNNI ? r % 2 : r / G][h][t];
+                if (VNNI) {
+                    *acc = dot_us(r >= 2 ? *acc : _mm256_setzero_si256(), w, a[t]);
+                } else {
+                    const __m256i m = _mm256_maddubs_epi16(w, a[t]);
+                    *acc = r % G ? _mm256_add_epi16(*acc, m) : m;
+                }
+            }
+        }
+    }
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; h++) {
+        const __m256i s = load32(S + 32 * h);
+#pragma GCC unroll 2
+        for (int t = 0; t < NT; t++) {
+            __m256i u;
+            if (VNNI) {
+                u = _mm256_mullo_epi32(_mm256_add_epi32(p[0][h][t], p[1][h][t]), s);
+            } else {
+                u = _mm256_madd_epi16(p[0][h][t], s);
+                if (NR > G) u = _mm256_add_epi32(u, _mm256_madd_epi16(p[1][h][t], s));
+            }
+            is[h][t] = _mm256_add_epi32(is[h][t], u);
+        }
+    }
+}
+
 /* Accumulates rows 8h..8h+7 (h < NH) of super-block P's sub-block sums against the Q8_K
- * blocks y[t] of NT tokens: is[h][t] += sum_j s_j (sum of its 32 products), ms[h][t] = the
+ * blocks y[t] of NT tokens: is[h][t] += sum_j s_j (sum of its products), ms[h][t] = the
  * mins' or offset's sum. Each panel register is loaded once for the NT tokens. */
 TGT INLINE void sb_sums(const int T, const int NH, const int NT, const uint8_t *P,
                         const uint8_t *const *y, __m256i is[2][2], __m256i ms[2][2]) {
     const uint8_t *C = P + PQ;
     if (T == K4) {
 #pragma GCC unroll 1
-        for (int j = 0; j < 8; j++) {
-            __m256i p[2][2], q[2][2];   /* VNNI: the even and odd k in two chains */
-#pragma GCC unroll 8
-            for (int k = 0; k < 8; k++) {
-                __m256i a[2];
-#pragma GCC unroll 2
-                for (int t = 0; t < NT; t++) a[t] = bcast4(y[t] + 4 + 32 * j + 4 * k);
-#pragma GCC unroll 2
-                for (int h = 0; h < NH; h++) {
-                    const __m256i w = load32(P + 512 * j + 64 * k + 32 * h);
-#pragma GCC unroll 2
-                    for (int t = 0; t < NT; t++) {
-                        if (VNNI && k % 2) {
-                            q[h][t] = dot_us(k > 1 ? q[h][t] : _mm256_setzero_si256(), w, a[t]);
-                        } else if (VNNI) {
-                            p[h][t] = dot_us(k ? p[h][t] : _mm256_setzero_si256(), w, a[t]);
-                        } else {
-                            const __m256i m = _mm256_maddubs_epi16(w, a[t]);
-                            p[h][t] = k ? _mm256_add_epi16(p[h][t], m) : m;
-                        }
-                    }
-                }
-            }
-#pragma GCC unroll 2
-            for (int h = 0; h < NH; h++) {
-                const __m256i s = load32(C + 64 * j + 32 * h);
-#pragma GCC unroll 2
-                for (int t = 0; t < NT; t++) {
-                    const __m256i u =
-                        VNNI ? _mm256_mullo_epi32(_mm256_add_epi32(p[h][t], q[h][t]), s)
-                             : _mm256_madd_epi16(p[h][t], s);
-                    is[h][t] = _mm256_add_epi32(is[h][t], u);
-                }
-            }
-        }
+        for (int j = 0; j < 8; j++)     /* sub-blocks of 32: 8 registers */
+            sub_block(NH, NT, 8, 8, P + 512 * j, y, 4 + 32 * (size_t)j, C + 64 * j, is);
     } else {
 #pragma GCC unroll 1
-        for (int k = 0; k < 16; k++) {
-            const uint8_t *Pk = P + 256 * k;
-            __m256i p[2][2][2];
-#pragma GCC unroll 4
-            for (int c = 0; c < 4; c++) {
-                __m256i a[2];
-#pragma GCC unroll 2
-                for (int t = 0; t < NT; t++) a[t] = bcast4(y[t] + 4 + 16 * k + 4 * c);
-#pragma GCC unroll 2
-                for (int h = 0; h < NH; h++) {
-                    const __m256i w = load32(Pk + 64 * c + 32 * h);
-#pragma GCC unroll 2
-                    for (int t = 0; t < NT; t++) {
-                        if (VNNI) {
-                            p[h][t][0] = dot_us(c ? p[h][t][0] : _mm256_setzero_si256(), w, a[t]);
-                        } else {
-                            const __m256i m = _mm256_maddubs_epi16(w, a[t]);
-                            p[h][t][c >> 1] = c & 1 ? _mm256_add_epi16(p[h][t][c >> 1], m) : m;
-                        }
-                    }
-                }
-            }
-#pragma GCC unroll 2
-            for (int h = 0; h < NH; h++) {
-                const __m256i s = load32(C + 64 * k + 32 * h);
-#pragma GCC unroll 2
-                for (int t = 0; t < NT; t++) {
-                    const __m256i u = VNNI ? _mm256_mullo_epi32(p[h][t][0], s)
-                                           : _mm256_add_epi32(_mm256_madd_epi16(p[h][t][0], s),
-                                                              _mm256_madd_epi16(p[h][t][1], s));
-                    is[h][t] = _mm256_add_epi32(is[h][t], u);
-                }
-            }
-        }
+        for (int k = 0; k < 16; k++)    /* sub-blocks of 16: 4 registers */
+            sub_block(NH, NT, 4, 2, P + 256 * k, y, 4 + 16 * (size_t)k, C + 64 * k, is);
     }
     const uint8_t *M = C + (T == K4 ? 512 : 1024);   /* mins / offset pairs */
 #pragma GCC unroll 8
