@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -189,8 +191,48 @@ static void test_model(const char *name) {
     for (int k = 0; k < N_LOADS; k++) free(logits[k]);
 }
 
+/* A mapped file with nothing to repack loads when there is no memory to move its weights: the
+ * move is only for speed, so the mapping serves (in a child whose address space is capped
+ * below the copy's size). */
+static void test_no_memory_to_move(const char *name) {
+    const char *path = l4a_test_model(name);
+    if (!path) return;
+    l4a_model *m = NULL;
+    if (!CHECK(l4a_model_load(path, l4a_model_default_params(), &m) == L4A_OK)) return;
+    const bool fits = count_x4_types(m) == 0 && m->repacked != NULL;
+    const size_t bytes = m->repacked_bytes;
+    l4a_model_free(m);
+    CHECK_MSG(fits, "%s: expected a moved model without x4 types", name);
+    if (!fits) return;
+    fflush(stdout);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!f || fscanf(f, "%ld", &pages) != 1) _exit(3);
+        fclose(f);
+        struct stat st;
+        if (stat(path, &st) != 0) _exit(3);
+        /* room for the mapping and the load's own memory, not for the copy */
+        const rlim_t cap = (rlim_t)pages * 4096 + (rlim_t)st.st_size + bytes / 2;
+        const struct rlimit rl = {cap, cap};
+        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
+        l4a_model *c = NULL;
+        if (l4a_model_load(path, l4a_model_default_params(), &c) != L4A_OK) _exit(1);
+        const int moved = c->repacked != NULL;
+        l4a_model_free(c);
+        _exit(moved ? 2 : 0);
+    }
+    int status = 0;
+    if (!CHECK(pid > 0 && waitpid(pid, &status, 0) == pid)) return;
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "%s with its address space capped: exit %d (1: the load failed, 2: moved anyway)",
+              name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 int main(void) {
     test_model("smollm2-135m");
+    test_no_memory_to_move("smollm2-135m");
     test_model("gemma3-270m");
     test_model("qwen2.5-1.5b-instruct");
     return l4a_test_summary("test_repack");

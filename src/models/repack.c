@@ -113,6 +113,10 @@ l4a_status l4a_model_repack(l4a_model *m) {
     if (n_x4 == 0 && total == 0) goto done;
     if (in_place) tmp = l4a_malloc(group);
     else region = l4a_pages_alloc(total);
+    if (!region && !in_place && n_x4 == 0) {    /* nothing to repack: the mapping serves */
+        L4A_LOG_D("model: no memory to move %zu bytes of weights to anonymous pages", total);
+        goto done;
+    }
     if (in_place ? !tmp : !region) {
         st = l4a_fail(L4A_ERR_NOMEM, "model: cannot allocate %zu bytes to repack the weights "
                       "(--no-repack loads without)", in_place ? group : total);

@@ -41,7 +41,7 @@
 /* Where row r (0..3) of an x4 group's Q4_0 block i (of nb per row) lies in the group: its d at
  * byte *d, its 16 quant bytes at *qs (layout above). */
 static inline void l4a_x4_q4_0_at(int64_t nb, int64_t i, int r, size_t *d, size_t *qs) {
-    const size_t base = (size_t)(i / 2) * 8 * 18;
+    const size_t base = (size_t)(i / 2) * 8 * 18;     /* 8 blocks of 18 bytes per pair */
     const int pair = nb - i / 2 * 2 >= 2, k = (int)(i % 2);
     *d = base + 2 * (size_t)(pair ? (r & 1) * 4 + k * 2 + r / 2 : r);
     *qs = base + (pair ? 16 : 8) + 64 * (size_t)k + 16 * (size_t)r;
