@@ -89,7 +89,6 @@ TGT INLINE void unpack_half(const int T, const int X4, int64_t nb, const uint8_t
                 d[m] = 0.0f;
                 continue;
             }
-            const uint8_t *b = w + (size_t)(m0 + m) * ws + (size_t)i * WB(T);
             if (X4) {
                 size_t od, oq;
                 const uint8_t *g = w + (size_t)((m0 + m) & ~3) * ws;
@@ -98,6 +97,7 @@ TGT INLINE void unpack_half(const int T, const int X4, int64_t nb, const uint8_t
                 d[m] = h2f(ld16(g + od));
                 continue;
             }
+            const uint8_t *b = w + (size_t)(m0 + m) * ws + (size_t)i * WB(T);
             if (T == T40) r[m] = nibbles_lo_hi(b + 2);
             else if (T == T50) r[m] = q5_quants(b + 6, b + 2);
             else r[m] = load32(b + 2);
