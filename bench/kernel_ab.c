@@ -13,12 +13,18 @@
  *   TYPE    weight type name (q4_0, q4_k, q6_k, ...)
  *   -c      row length (default 1536; a multiple of 256)
  *   -s      weight bytes in KiB (default 256: L2-resident; 262144 reads from memory)
- *   -a      tokens per tile call (default 1, decode; 2..8 small batches; 0 the gemm, 64 tokens)
+ *   -a      tokens per tile call (default 1, decode; 2..8 small batches; 0 the gemm, 64 tokens;
+ *           x4: decode by dot_x4 on the weights repacked as the load does, quant/x4.h)
  *   -n      passes of each (default 100)
  *   --only  time one build alone and print its median GB/s (two at once: the -t 2 case)
+ * The weights lie on 2 MiB pages where the kernel allows them (madvise), as the engine's load
+ * puts them (models/repack.c): read from memory, 4 KiB pages cost the x4 decode about a tenth.
  */
 #include "kernels/vecdot.h"
+#include "quant/x4.h"
 #include "tensor/tensor.h"
+
+#include <sys/mman.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +64,15 @@ typedef struct ab_ctx {
     void *scratch;
 } ab_ctx;
 
-enum { GEMM_NA = 64 };
+enum { GEMM_NA = 64, X4 = -1 };
 
 /* One pass of v over the weights, into out; its time in seconds. */
 static double pass(const ab_ctx *c, const l4a_vecdot *v, float *out) {
     const double t0 = now();
-    if (c->na > 0)
+    if (c->na == X4)
+        for (int64_t r = 0; r < c->R; r += 4)
+            v->dot_x4(c->C, c->w + (size_t)r * c->rb, c->a, out + r);
+    else if (c->na > 0)
         for (int64_t r = 0; r < c->R; r += 4)
             v->dot_tile(c->C, c->w + (size_t)r * c->rb, c->rb, 4, c->a, c->ab, c->na, out + r,
                         (size_t)c->R);
@@ -92,7 +101,7 @@ int main(int argc, char **argv) {
     for (int i = 2; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "-c")) C = atoll(argv[i + 1]);
         else if (!strcmp(argv[i], "-s")) kib = (size_t)atoll(argv[i + 1]);
-        else if (!strcmp(argv[i], "-a")) na = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "-a")) na = strcmp(argv[i + 1], "x4") ? atoi(argv[i + 1]) : X4;
         else if (!strcmp(argv[i], "-n")) passes = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--only")) only = argv[i + 1][0];
         else {
@@ -105,7 +114,7 @@ int main(int argc, char **argv) {
         const l4a_type_traits *tr = l4a_type_traits_of(t);
         if (tr && tr->name && !strcasecmp(tr->name, argv[1])) type = t;
     }
-    if (type == L4A_TYPE_COUNT || C <= 0 || C % 256 || na < 0 || na > L4A_VECDOT_TILE_NA ||
+    if (type == L4A_TYPE_COUNT || C <= 0 || C % 256 || na < X4 || na > L4A_VECDOT_TILE_NA ||
         passes < 1 || (only && only != 'a' && only != 'b')) {
         fprintf(stderr, "kernel_ab: bad type or option\n");
         return 2;
@@ -113,9 +122,12 @@ int main(int argc, char **argv) {
     l4a_ab_fill_a(g_a);
     l4a_ab_fill_b(g_b);
     const l4a_vecdot *ref = l4a_vecdot_get_ref(type), *A = &g_a[type], *B = &g_b[type];
-    if (!ref || (na > 0 ? !A->dot_tile || !B->dot_tile : !A->gemm || !B->gemm)) {
+    const bool has = na == X4  ? A->dot_x4 && B->dot_x4 && l4a_x4_has_layout(type)
+                     : na > 0 ? A->dot_tile && B->dot_tile
+                              : A->gemm && B->gemm;
+    if (!ref || !has) {
         fprintf(stderr, "kernel_ab: %s has no %s kernel in both builds\n", argv[1],
-                na > 0 ? "tile" : "gemm");
+                na == X4 ? "x4" : na > 0 ? "tile" : "gemm");
         return 1;
     }
     uint64_t rb = 0, ab = 0;
@@ -124,7 +136,9 @@ int main(int argc, char **argv) {
     c.R = (int64_t)(kib * 1024 / c.rb) / 16 * 16;
     if (c.R < 16) c.R = 16;
     const l4a_type_traits *tr = l4a_type_traits_of(type);
-    uint8_t *w = malloc(c.rb * (size_t)c.R), *a = malloc(c.ab * GEMM_NA);
+    const size_t HUGE = (size_t)2 << 20, wbytes = (c.rb * (size_t)c.R + HUGE - 1) / HUGE * HUGE;
+    uint8_t *w = aligned_alloc(HUGE, wbytes), *a = malloc(c.ab * GEMM_NA);
+    if (w) (void)madvise(w, wbytes, MADV_HUGEPAGE);     /* advice: 4 KiB pages work too */
     float *x = malloc(sizeof(float) * (size_t)C), *oa = calloc((size_t)c.R * GEMM_NA, 4),
           *ob = calloc((size_t)c.R * GEMM_NA, 4);
     if (!w || !a || !x || !oa || !ob) return 1;
@@ -135,6 +149,15 @@ int main(int argc, char **argv) {
     for (int t = 0; t < GEMM_NA; t++) {
         for (int64_t i = 0; i < C; i++) x[i] = frand();
         ref->quantize_act(x, a + (size_t)t * c.ab, C);
+    }
+    if (na == X4) {     /* the rows in groups of 4, in place (through a copy) */
+        uint8_t *tmp = malloc(4 * c.rb);
+        if (!tmp) return 1;
+        for (int64_t r = 0; r < c.R; r += 4) {
+            memcpy(tmp, w + (size_t)r * c.rb, 4 * c.rb);
+            l4a_x4_pack(type, C, tmp, c.rb, w + (size_t)r * c.rb);
+        }
+        free(tmp);
     }
     c.w = w;
     c.a = a;
@@ -164,18 +187,20 @@ int main(int argc, char **argv) {
         }
     }
     /* decode and tiles: weight bytes per second; gemm: multiply-adds x 2 per second */
-    const double work = na > 0 ? (double)c.rb * (double)c.R
+    const double work = na != 0 ? (double)c.rb * (double)c.R
                                : 2.0 * GEMM_NA * (double)C * (double)c.R;
-    const char *unit = na > 0 ? "GB/s" : "GFLOP/s";
+    const char *unit = na != 0 ? "GB/s" : "GFLOP/s";
     if (only) {
         printf("%c %.2f %s\n", only, work / median(ta, passes) * 1e-9, unit);
         return 0;
     }
-    const size_t nout = (size_t)c.R * (size_t)(na > 0 ? na : GEMM_NA);
+    const size_t nout = (size_t)c.R * (size_t)(na == X4 ? 1 : na > 0 ? na : GEMM_NA);
     const int same = !memcmp(oa, ob, nout * sizeof(float));
     const double ma = median(ta, passes), mb = median(tb, passes);
-    printf("%s -c %lld -s %zu -a %d: A %.2f  B %.2f %s (medians of %d passes), B/A %.3f, "
-           "outputs %s\n", argv[1], (long long)C, kib, na, work / ma * 1e-9, work / mb * 1e-9,
+    char nas[16] = "x4";
+    if (na != X4) snprintf(nas, sizeof nas, "%d", na);
+    printf("%s -c %lld -s %zu -a %s: A %.2f  B %.2f %s (medians of %d passes), B/A %.3f, "
+           "outputs %s\n", argv[1], (long long)C, kib, nas, work / ma * 1e-9, work / mb * 1e-9,
            unit, passes, ma / mb, same ? "bit-identical" : "differ");
     free(w), free(a), free(x), free(oa), free(ob), free(groups), free(c.scratch), free(ta),
         free(tb);

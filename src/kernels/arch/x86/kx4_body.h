@@ -9,6 +9,10 @@
  *    lanes 4r..4r+3 belong to row r;
  *  - one vpmaddwd per sub-block applies the 4 rows' scales (one vpshufb builds them from the
  *    decoded scale bytes), into int32 lanes 2r, 2r+1;
+ *  - with VNNI (DOT_MODE 1, 2) vpdpbusd sums each sub-block's products in int32 instead (no
+ *    int16 adds): lanes 2r, 2r+1 of a sub-block hold 16 products each, |sum| <= 30720, so two
+ *    sub-blocks pack to int16 exactly and one vpdpwssd applies both scales; in cache 1.05x
+ *    the vpmaddubsw chain (bench/kernel_ab ... q4_k -a x4);
  *  - the mins: the 4 rows' 8 mins against the activation's 8 pair sums of bsums, two vpmaddwd;
  *  - vphaddd gives [isum0 isum1 msum0 msum1 | isum2 isum3 msum2 msum3], the order of the x4
  *    header's f16 [d0 d1 dmin0 dmin1 | d2 d3 dmin2 dmin3]; the reference's float step
@@ -37,6 +41,15 @@ TGT INLINE __m256i kx4_bcast_rows(__m256i v, int j) {
     const char a = (char)j, b = (char)(8 + j), z = (char)0x80;
     return _mm256_shuffle_epi8(v, _mm256_setr_epi8(a, z, a, z, a, z, a, z, b, z, b, z, b, z, b, z,
                                                    a, z, a, z, a, z, a, z, b, z, b, z, b, z, b, z));
+}
+
+/* With VNNI: int16 lanes [s(2p) x2, s'(2p) x2, s(2p+1) x2, s'(2p+1) x2] per half, where s, s'
+ * are the scales (bytes 8r + j of v) of the half's two rows. */
+TGT INLINE __m256i kx4_scale_pairs(__m256i v, int p) {
+    const char a = (char)(2 * p), b = (char)(8 + 2 * p), c = (char)(2 * p + 1),
+               d = (char)(9 + 2 * p), z = (char)0x80;
+    return _mm256_shuffle_epi8(v, _mm256_setr_epi8(a, z, a, z, b, z, b, z, c, z, c, z, d, z, d, z,
+                                                   a, z, a, z, b, z, b, z, c, z, c, z, d, z, d, z));
 }
 
 /* 8 activation bytes at p in every 64-bit lane. */
@@ -71,6 +84,23 @@ TGT INLINE kx4step kx4_q4_k(const uint8_t *o, const l4a_block_q8_k *y) {
         _mm256_add_epi32(_mm256_madd_epi16(m03, _mm256_permute4x64_epi64(bp16, 0x00)),
                          _mm256_madd_epi16(m47, _mm256_permute4x64_epi64(bp16, 0xAA)));
     __m256i is = _mm256_setzero_si256();
+#if DOT_MODE
+#pragma GCC unroll 4
+    for (int p = 0; p < 4; p++) {           /* sub-blocks 2p (low nibbles), 2p+1 (high) */
+        __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = load32(o + 64 + 128 * p + 32 * c);
+            s0 = dot_us(s0, _mm256_and_si256(q, m4), kx4_bcast8(y->qs + 64 * p + 8 * c));
+            s1 = dot_us(s1, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
+                        kx4_bcast8(y->qs + 64 * p + 32 + 8 * c));
+        }
+        /* int32 lanes [r r r' r'] per half, each 16 products: |sum| <= 16 * 15 * 128 = 30720,
+         * so the pack to int16 is exact; then lanes [r(2p) r'(2p) r(2p+1) r'(2p+1)] */
+        is = madd_acc(is, _mm256_packs_epi32(s0, s1), kx4_scale_pairs(sc, p));
+    }
+    is = _mm256_shuffle_epi32(is, 0xD8);    /* [r(even) r(odd) r'(even) r'(odd)] per half */
+#else
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++) {           /* sub-blocks 2p (low nibbles), 2p+1 (high) */
         __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
@@ -87,6 +117,7 @@ TGT INLINE kx4step kx4_q4_k(const uint8_t *o, const l4a_block_q8_k *y) {
         is = madd_acc(is, s0, kx4_bcast_rows(sc, 2 * p));
         is = madd_acc(is, s1, kx4_bcast_rows(sc, 2 * p + 1));
     }
+#endif
     kx4step k;
     k.g = _mm256_hadd_epi32(is, ms);
     k.f = _mm256_mul_ps(_mm256_set1_ps(y->d),
