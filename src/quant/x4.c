@@ -81,16 +81,29 @@ static void q4k_unpack(const uint8_t *o, l4a_block_q4_k *const *b) {
                 memcpy(b[r]->qs + 32 * p + 8 * c, o + 64 + 128 * p + 32 * c + 8 * r, 8);
 }
 
-/* Q6_K: the fields are moved, not changed (x4.h). Offsets of row r's pieces in the block: */
-static size_t q6k_ql(int q, int r) { return 32 * (size_t)q + 8 * (size_t)r; }
-static size_t q6k_qh(int q, int r) { return 512 + 32 * (size_t)q + 8 * (size_t)r; }
+/* Q6_K (x4.h): the quants as 6-bit values u (0..63), three bytes per four, the scales and d
+ * moved. u of element 128h + 32s + l (l = 0..31) of a row, from the file's fields: */
+static int q6k_u(const l4a_block_q6_k *b, int h, int s, int l) {
+    const int lo = (b->ql[64 * h + 32 * (s & 1) + l] >> (4 * (s >> 1))) & 15;
+    return lo | ((b->qh[32 * h + l] >> (2 * s)) & 3) << 4;
+}
+
+/* Offset of byte t (0..2) of the three that hold row r's element 128h + 32s + 8c + e. */
+static size_t q6k_at(int h, int c, int t, int r, int e) {
+    return 96 * (size_t)(4 * h + c) + 32 * (size_t)t + 8 * (size_t)r + (size_t)e;
+}
 static size_t q6k_sc(int j, int r) { return 768 + 16 * (size_t)j + 4 * (size_t)r; }
 static size_t q6k_d(int r) { return 832 + 2 * (size_t)r; }
 
 static void q6k_pack(const l4a_block_q6_k *const *b, uint8_t *o) {
     for (int r = 0; r < 4; r++) {
-        for (int q = 0; q < 16; q++) memcpy(o + q6k_ql(q, r), b[r]->ql + 8 * q, 8);
-        for (int q = 0; q < 8; q++) memcpy(o + q6k_qh(q, r), b[r]->qh + 8 * q, 8);
+        for (int h = 0; h < 2; h++)
+            for (int l = 0; l < 32; l++) {
+                const int u3 = q6k_u(b[r], h, 3, l);
+                for (int t = 0; t < 3; t++)
+                    o[q6k_at(h, l / 8, t, r, l % 8)] =
+                        (uint8_t)(q6k_u(b[r], h, t, l) | ((u3 >> (2 * t)) & 3) << 6);
+            }
         for (int j = 0; j < 4; j++) memcpy(o + q6k_sc(j, r), b[r]->scales + 4 * j, 4);
         memcpy(o + q6k_d(r), &b[r]->d, 2);
     }
@@ -98,8 +111,19 @@ static void q6k_pack(const l4a_block_q6_k *const *b, uint8_t *o) {
 
 static void q6k_unpack(const uint8_t *o, l4a_block_q6_k *const *b) {
     for (int r = 0; r < 4; r++) {
-        for (int q = 0; q < 16; q++) memcpy(b[r]->ql + 8 * q, o + q6k_ql(q, r), 8);
-        for (int q = 0; q < 8; q++) memcpy(b[r]->qh + 8 * q, o + q6k_qh(q, r), 8);
+        for (int h = 0; h < 2; h++)
+            for (int l = 0; l < 32; l++) {
+                int u[4] = {0, 0, 0, 0};
+                for (int t = 0; t < 3; t++) {
+                    const int v = o[q6k_at(h, l / 8, t, r, l % 8)];
+                    u[t] = v & 63;
+                    u[3] |= (v >> 6) << (2 * t);
+                }
+                b[r]->ql[64 * h + l] = (uint8_t)((u[0] & 15) | (u[2] & 15) << 4);
+                b[r]->ql[64 * h + 32 + l] = (uint8_t)((u[1] & 15) | (u[3] & 15) << 4);
+                b[r]->qh[32 * h + l] =
+                    (uint8_t)(u[0] >> 4 | (u[1] >> 4) << 2 | (u[2] >> 4) << 4 | (u[3] >> 4) << 6);
+            }
         for (int j = 0; j < 4; j++) memcpy(b[r]->scales + 4 * j, o + q6k_sc(j, r), 4);
         memcpy(&b[r]->d, o + q6k_d(r), 2);
     }

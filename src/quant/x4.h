@@ -18,9 +18,13 @@
  *       8-byte chunk c (0..3), rows 0..3's bytes qs[32p + 8c .. 32p + 8c + 7]; one 32-byte
  *       load holds the same 8 bytes of the 4 rows
  *
- * Q6_K x4 block (840 bytes), the rows' fields moved, not changed:
- *   0    ql, 512 bytes: 8-byte chunk q (0..15) of the 4 rows at 32q + 8r
- *   512  qh, 256 bytes: 8-byte chunk q (0..7) of the 4 rows at 512 + 32q + 8r
+ * Q6_K x4 block (840 bytes): the quants as 6-bit values u (0..63, the file's ql nibble and qh
+ * bits together), three bytes for four, so that decode takes three of them with one AND and
+ * builds the fourth from the bytes' top bits:
+ *   0    768 bytes: for h = 0, 1 (halves of 128), c = 0..3 (8-element chunks of 32), at
+ *        96 (4h + c) + 32t + 8r + e (t = 0..2, row r, e = 0..7) the byte
+ *          u_t | ((u_3 >> 2t) & 3) << 6,  u_s: row r's element 128h + 32s + 8c + e
+ *        so that one 32-byte load holds the same 8 elements of the 4 rows
  *   768  scales, 64 bytes: scales 4j..4j+3 of row r at 768 + 16j + 4r (j = 0..3)
  *   832  d of rows 0..3 as f16
  *
@@ -29,7 +33,7 @@
  *   0    d as f16: [d0,b d2,b d0,b+1 d2,b+1 d1,b d3,b d1,b+1 d3,b+1] (dr,k: row r, block k)
  *   16   qs of block b, rows 0, 1, 2, 3 (16 bytes each), then 80: block b + 1's
  * The last block of an odd count goes alone (72 bytes): d of rows 0..3, then their qs.
- * The bytes of the 4 rows are all kept: unpacking gives the file's bytes back.
+ * The bits of the 4 rows are all kept: unpacking gives the file's bytes back.
  */
 #ifndef L4A_QUANT_X4_H
 #define L4A_QUANT_X4_H

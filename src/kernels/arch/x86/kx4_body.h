@@ -136,9 +136,10 @@ TGT INLINE __m128 kx4_apply(const int T, kx4step k, __m128 acc) {
                                           0x44));
 }
 
-/* Q6_K (layout in quant/x4.h): per 8-byte chunk c of the 32 elements 128h + 32s + 8c.., one
- * load of ql for s = 0, 2 (low, high nibbles), one for s = 1, 3, one of qh for all four:
- *   u_s = nibble | (2 bits of qh) << 4, 0..63
+/* Q6_K (layout in quant/x4.h): per 8-byte chunk c of the 32 elements 128h + 32s + 8c.., three
+ * loads hold the 6-bit quants u_s of the 4 rows: u_0, u_1, u_2 are their bytes' low 6 bits,
+ * u_3 is gathered from the bytes' top 2 bits (three shifts, three ANDs, two ORs; 11 operations
+ * for the four, where the file's ql/qh split took 17).
  * vpmaddubsw by the 8 activations broadcast to the 4 rows; the two chunks of a sub-block of 16
  * summed in int16 (|sum| <= 4 * 63 * 128 = 32256); one vpmaddwd per sub-block applies the 4
  * rows' int8 scales (widened once per super-block, 4 per vector). The -32 offset is
@@ -164,7 +165,8 @@ TGT INLINE kx4step kx4_q6_k(const uint8_t *o, const l4a_block_q8_k *y) {
         off = _mm256_add_epi32(off, _mm256_madd_epi16(v[j], bj));
     }
     __m256i is = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(off, 5));
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    const __m256i m6 = _mm256_set1_epi8(0x3F), m3 = _mm256_set1_epi8(0x03);
+    const __m256i mC = _mm256_set1_epi8(0x0C), m30 = _mm256_set1_epi8(0x30);
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++)
 #pragma GCC unroll 2
@@ -173,18 +175,14 @@ TGT INLINE kx4step kx4_q6_k(const uint8_t *o, const l4a_block_q8_k *y) {
 #pragma GCC unroll 2
             for (int cc = 0; cc < 2; cc++) {
                 const int c = 2 * c2 + cc;
-                const __m256i l0 = load32(o + 32 * (8 * h + c));
-                const __m256i l1 = load32(o + 32 * (8 * h + 4 + c));
-                const __m256i qh = load32(o + 512 + 32 * (4 * h + c));
-                const __m256i u[4] = {
-                    _mm256_or_si256(_mm256_and_si256(l0, m4),
-                                    _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)),
-                    _mm256_or_si256(_mm256_and_si256(l1, m4),
-                                    _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)),
-                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                                    _mm256_and_si256(qh, m30)),
-                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                    _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30))};
+                const uint8_t *q = o + 96 * (4 * h + c);
+                const __m256i b0 = load32(q), b1 = load32(q + 32), b2 = load32(q + 64);
+                const __m256i u3 = _mm256_or_si256(
+                    _mm256_and_si256(_mm256_srli_epi16(b0, 6), m3),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b1, 4), mC),
+                                    _mm256_and_si256(_mm256_srli_epi16(b2, 2), m30)));
+                const __m256i u[4] = {_mm256_and_si256(b0, m6), _mm256_and_si256(b1, m6),
+                                      _mm256_and_si256(b2, m6), u3};
 #pragma GCC unroll 4
                 for (int s = 0; s < 4; s++) {
                     const __m256i t = _mm256_maddubs_epi16(
