@@ -161,6 +161,7 @@ static void init(void) {
          * 25.9 (bench/kernels), and ran prompts at 78 to 90 GFLOP/s against avx2's gemm at
          * 160 to 170 (gemma3-270m: decode 70 -> 125 tok/s, prompts 670 -> 1040). */
         l4a_vecdot_fill_avx512_k(g_tables[L4A_ISA_AVX512]);
+        l4a_vecdot_fill_avx512_q45(g_tables[L4A_ISA_AVX512]);      /* Q4_0 x4 decode, VNNI */
         l4a_vecdot_fill_avx512_gemm_q8(g_tables[L4A_ISA_AVX512]);    /* vpdpbusd */
         l4a_vecdot_fill_avx512_gemm_k(g_tables[L4A_ISA_AVX512]);     /* vpdpbusd, vpmulld */
         l4a_vecdot_fill_avx512_f(g_tables[L4A_ISA_AVX512], f.avx512bf16);

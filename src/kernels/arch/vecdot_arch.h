@@ -18,6 +18,7 @@
 /* AVX2 + FMA + F16C */
 void l4a_vecdot_fill_avx2_q(l4a_vecdot *t);     /* arch/x86/avx2_q.c: 32-element blocks */
 void l4a_vecdot_fill_avx2_q45(l4a_vecdot *t);    /* arch/x86/avx2_q45.c: Q4_0..Q5_1 by block */
+void l4a_vecdot_fill_avx512_q45(l4a_vecdot *t);  /* avx2_q45.c: Q4_0 x4 decode with VNNI */
 void l4a_vecdot_fill_avx2_k(l4a_vecdot *t);     /* arch/x86/avx2_k.c: K quants */
 void l4a_vecdot_fill_avx2_f(l4a_vecdot *t);     /* arch/x86/avx2_f.c: floats, quantizers */
 /* prompts (gemm entries) in the orders of avx2_q45.c (Q4_0, Q5_0), avx2_q.c (Q8_0) and

@@ -259,40 +259,89 @@ TGT INLINE void nibbles2(const uint8_t *p, __m256i *lo, __m256i *hi) {
  * activation row a. The operations of dtile's 4-row, one-activation case, in its order (a pair
  * of blocks per step, the last of an odd count alone), on loads from one sequential stream:
  * each 32-byte load is what quants2 assembles from two rows, and the 8 scales of a pair are
- * in f16x8's lane order. Bit-identical to dot() on the file's rows. */
-TGT static void x4_q4_0(int64_t n, const void *w, const void *a, float *out) {
-    const int T = Q40;
-    const int64_t nb = n / 32;
-    const uint8_t *o = w, *ac = a;
-    __m256 acc8 = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 1 < nb; b += 2, o += 8 * WSIZE(T), ac += 2 * ASIZE(T)) {
-        prefetch_bytes(o + Q40_X4_PREFETCH, 8 * WSIZE(T));
-        __m256i l01, h01, l23, h23, m01, g01, m23, g23;
-        nibbles2(o + 16, &l01, &h01);
-        nibbles2(o + 48, &l23, &h23);
-        nibbles2(o + 80, &m01, &g01);
-        nibbles2(o + 112, &m23, &g23);
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)o));
-        __m256i v01, v23, u01, u23;
-        lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
-        lane_sums(T, m01, g01, m23, g23, ac + ASIZE(T), &u01, &u23);
-        acc8 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(totals8(T, v01, v23, u01, u23)),
-                               _mm256_mul_ps(dw, da_x8(T, ac)), acc8);
+ * in f16x8's lane order. Bit-identical to dot() on the file's rows. The block totals (exact
+ * integers) come from PAIR (a pair: totals8's lanes) and ONE (an odd last block: [r0 .. r3]),
+ * the loads of rows 0, 1 and 2, 3 at q01 and q23: vpmaddubsw here, vpdpbusd with VNNI. */
+#define DEFINE_X4_Q4_0(NAME, TG, PAIR, ONE)                                                    \
+    TG static void NAME(int64_t n, const void *w, const void *a, float *out) {                 \
+        const int T = Q40;                                                                     \
+        const int64_t nb = n / 32;                                                             \
+        const uint8_t *o = w, *ac = a;                                                         \
+        __m256 acc8 = _mm256_setzero_ps();                                                     \
+        int64_t b = 0;                                                                         \
+        for (; b + 1 < nb; b += 2, o += 8 * WSIZE(T), ac += 2 * ASIZE(T)) {                    \
+            prefetch_bytes(o + Q40_X4_PREFETCH, 8 * WSIZE(T));                                 \
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)o));            \
+            acc8 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(PAIR(o + 16, o + 48, ac)),               \
+                                   _mm256_mul_ps(dw, da_x8(T, ac)), acc8);                     \
+        }                                                                                      \
+        const __m128 x = _mm256_castps256_ps128(acc8), y = _mm256_extractf128_ps(acc8, 1);     \
+        __m128 ae = _mm_unpacklo_ps(x, y), mac = _mm_setzero_ps();                             \
+        const __m128 ao = _mm_unpackhi_ps(x, y);                                               \
+        if (b < nb) {                                                                          \
+            const __m128 dw = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)o));               \
+            scale_add(T, ONE(o + 8, o + 40, ac), dw, _mm_setzero_ps(), ac, &ae, &mac);         \
+        }                                                                                      \
+        _mm_storeu_ps(out, _mm_add_ps(ae, ao));                                                \
     }
-    const __m128 x = _mm256_castps256_ps128(acc8), y = _mm256_extractf128_ps(acc8, 1);
-    __m128 ae = _mm_unpacklo_ps(x, y), mac = _mm_setzero_ps();
-    const __m128 ao = _mm_unpackhi_ps(x, y);
-    if (b < nb) {
-        __m256i l01, h01, l23, h23, v01, v23;
-        nibbles2(o + 8, &l01, &h01);
-        nibbles2(o + 40, &l23, &h23);
-        lane_sums(T, l01, h01, l23, h23, ac, &v01, &v23);
-        const __m128 dw = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)o));
-        scale_add(T, totals4(v01, v23), dw, _mm_setzero_ps(), ac, &ae, &mac);
-    }
-    _mm_storeu_ps(out, _mm_add_ps(ae, ao));
+
+/* The lane sums of one block (its activation block at ac), rows 0, 1 at q01, 2, 3 at q23. */
+TGT INLINE void x4_lane_sums(const uint8_t *q01, const uint8_t *q23, const uint8_t *ac,
+                             __m256i *v01, __m256i *v23) {
+    __m256i l01, h01, l23, h23;
+    nibbles2(q01, &l01, &h01);
+    nibbles2(q23, &l23, &h23);
+    lane_sums(Q40, l01, h01, l23, h23, ac, v01, v23);
 }
+
+TGT INLINE __m256i x4_pair(const uint8_t *q01, const uint8_t *q23, const uint8_t *ac) {
+    __m256i v01, v23, u01, u23;
+    x4_lane_sums(q01, q23, ac, &v01, &v23);
+    x4_lane_sums(q01 + 64, q23 + 64, ac + ASIZE(Q40), &u01, &u23);
+    return totals8(Q40, v01, v23, u01, u23);
+}
+
+TGT INLINE __m128i x4_one(const uint8_t *q01, const uint8_t *q23, const uint8_t *ac) {
+    __m256i v01, v23;
+    x4_lane_sums(q01, q23, ac, &v01, &v23);
+    return totals4(v01, v23);
+}
+
+DEFINE_X4_Q4_0(x4_q4_0, TGT, x4_pair, x4_one)
+
+/* The same with AVX-512 VL + VNNI (the avx512 level): vpdpbusd sums the products in int32
+ * lanes from a start of -8 (sum of the activations) per lane, so the offset costs two
+ * vpdpbusd per block for all 4 rows; two vphaddd per block and one per pair give totals8's
+ * lanes. The same integers, so the same bits. */
+#define TGT_VNNI                                                                               \
+    __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+
+/* [r0 r0 r2 r2 | r1 r1 r3 r3]: one block's int32 sums, the offset subtracted. */
+TGT_VNNI INLINE __m256i x4v_block(const uint8_t *q01, const uint8_t *q23, const uint8_t *ac) {
+    const __m256i alo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(ac + 2)));
+    const __m256i ahi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(ac + 18)));
+    const __m256i k8 = _mm256_set1_epi8(8), z = _mm256_setzero_si256();
+    const __m256i nk = _mm256_sub_epi32(
+        z, _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(z, k8, alo), k8, ahi));
+    __m256i l01, h01, l23, h23;
+    nibbles2(q01, &l01, &h01);
+    nibbles2(q23, &l23, &h23);
+    return _mm256_hadd_epi32(
+        _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(nk, l01, alo), h01, ahi),
+        _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(nk, l23, alo), h23, ahi));
+}
+
+TGT_VNNI INLINE __m256i x4v_pair(const uint8_t *q01, const uint8_t *q23, const uint8_t *ac) {
+    return _mm256_hadd_epi32(x4v_block(q01, q23, ac),
+                             x4v_block(q01 + 64, q23 + 64, ac + ASIZE(Q40)));
+}
+
+TGT_VNNI INLINE __m128i x4v_one(const uint8_t *q01, const uint8_t *q23, const uint8_t *ac) {
+    const __m256i s = _mm256_hadd_epi32(x4v_block(q01, q23, ac), _mm256_setzero_si256());
+    return _mm_unpacklo_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+}
+
+DEFINE_X4_Q4_0(x4_q4_0_vnni, TGT_VNNI, x4v_pair, x4v_one)
 
 DEFINE_DTILE_ENTRIES(q4_0, Q40)
 DEFINE_DTILE_ENTRIES(q4_1, Q41)
@@ -311,5 +360,7 @@ void l4a_vecdot_fill_avx2_q45(l4a_vecdot *t) {
 #undef SET
     t[L4A_TYPE_Q4_0].dot_x4 = x4_q4_0;
 }
+
+void l4a_vecdot_fill_avx512_q45(l4a_vecdot *t) { t[L4A_TYPE_Q4_0].dot_x4 = x4_q4_0_vnni; }
 
 #endif
