@@ -31,7 +31,8 @@
  * at most 16 products: 16 * 16 * 127 = 32512 (Q5_0), 16 * 15 * 127 = 30480 (Q4_1); Q5_1's
  * lanes go to int32 after 8 (8 * 31 * 127 = 31496).
  *
- * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c). The avxvnni level
+ * Called only when the CPU has AVX2, FMA and F16C (kernels/dispatch.c), x4_q4_0_vnni only at
+ * the avx512 level (AVX-512 VL and VNNI). The avxvnni level
  * takes these entries too: its Q4_0 and Q5_0 gemm (copied from avx2) sum in this order.
  */
 #if defined(__x86_64__) || defined(_M_X64)
