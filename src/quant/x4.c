@@ -81,28 +81,33 @@ static void q4k_unpack(const uint8_t *o, l4a_block_q4_k *const *b) {
                 memcpy(b[r]->qs + 32 * p + 8 * c, o + 64 + 128 * p + 32 * c + 8 * r, 8);
 }
 
-/* Q6_K (x4.h): the quants as 6-bit values u (0..63), three bytes per four, the scales and d
- * moved. u of element 128h + 32s + l (l = 0..31) of a row, from the file's fields: */
-static int q6k_u(const l4a_block_q6_k *b, int h, int s, int l) {
-    const int lo = (b->ql[64 * h + 32 * (s & 1) + l] >> (4 * (s >> 1))) & 15;
-    return lo | ((b->qh[32 * h + l] >> (2 * s)) & 3) << 4;
-}
-
-/* Offset of byte t (0..2) of the three that hold row r's element 128h + 32s + 8c + e. */
-static size_t q6k_at(int h, int c, int t, int r, int e) {
-    return 96 * (size_t)(4 * h + c) + 32 * (size_t)t + 8 * (size_t)r + (size_t)e;
+/* Q6_K (x4.h): the quants as 6-bit values u (0..63), three bytes for four, the scales and d
+ * moved. Eight elements at a time, one byte per element in a 64-bit word (the masks keep
+ * every shift within its byte). Offset of the 8 bytes t (0..2) of row r, chunk c of half h: */
+static size_t q6k_at(int h, int c, int t, int r) {
+    return 96 * (size_t)(4 * h + c) + 32 * (size_t)t + 8 * (size_t)r;
 }
 static size_t q6k_sc(int j, int r) { return 768 + 16 * (size_t)j + 4 * (size_t)r; }
 static size_t q6k_d(int r) { return 832 + 2 * (size_t)r; }
 
+#define M2 (0x03 * B01)
+#define M4 (0x0F * B01)
+#define M6 (0x3F * B01)
+
 static void q6k_pack(const l4a_block_q6_k *const *b, uint8_t *o) {
     for (int r = 0; r < 4; r++) {
         for (int h = 0; h < 2; h++)
-            for (int l = 0; l < 32; l++) {
-                const int u3 = q6k_u(b[r], h, 3, l);
-                for (int t = 0; t < 3; t++)
-                    o[q6k_at(h, l / 8, t, r, l % 8)] =
-                        (uint8_t)(q6k_u(b[r], h, t, l) | ((u3 >> (2 * t)) & 3) << 6);
+            for (int c = 0; c < 4; c++) {   /* u_s: elements 128h + 32s + 8c .. + 7 */
+                const uint64_t l0 = ld64(b[r]->ql + 64 * h + 8 * c);
+                const uint64_t l1 = ld64(b[r]->ql + 64 * h + 32 + 8 * c);
+                const uint64_t qh = ld64(b[r]->qh + 32 * h + 8 * c);
+                const uint64_t u0 = (l0 & M4) | (qh & M2) << 4;
+                const uint64_t u1 = (l1 & M4) | (qh >> 2 & M2) << 4;
+                const uint64_t u2 = (l0 >> 4 & M4) | (qh >> 4 & M2) << 4;
+                const uint64_t u3 = (l1 >> 4 & M4) | (qh >> 6 & M2) << 4;
+                st64(o + q6k_at(h, c, 0, r), u0 | (u3 & M2) << 6);
+                st64(o + q6k_at(h, c, 1, r), u1 | (u3 >> 2 & M2) << 6);
+                st64(o + q6k_at(h, c, 2, r), u2 | (u3 >> 4 & M2) << 6);
             }
         for (int j = 0; j < 4; j++) memcpy(o + q6k_sc(j, r), b[r]->scales + 4 * j, 4);
         memcpy(o + q6k_d(r), &b[r]->d, 2);
@@ -112,22 +117,25 @@ static void q6k_pack(const l4a_block_q6_k *const *b, uint8_t *o) {
 static void q6k_unpack(const uint8_t *o, l4a_block_q6_k *const *b) {
     for (int r = 0; r < 4; r++) {
         for (int h = 0; h < 2; h++)
-            for (int l = 0; l < 32; l++) {
-                int u[4] = {0, 0, 0, 0};
-                for (int t = 0; t < 3; t++) {
-                    const int v = o[q6k_at(h, l / 8, t, r, l % 8)];
-                    u[t] = v & 63;
-                    u[3] |= (v >> 6) << (2 * t);
-                }
-                b[r]->ql[64 * h + l] = (uint8_t)((u[0] & 15) | (u[2] & 15) << 4);
-                b[r]->ql[64 * h + 32 + l] = (uint8_t)((u[1] & 15) | (u[3] & 15) << 4);
-                b[r]->qh[32 * h + l] =
-                    (uint8_t)(u[0] >> 4 | (u[1] >> 4) << 2 | (u[2] >> 4) << 4 | (u[3] >> 4) << 6);
+            for (int c = 0; c < 4; c++) {
+                const uint64_t w0 = ld64(o + q6k_at(h, c, 0, r));
+                const uint64_t w1 = ld64(o + q6k_at(h, c, 1, r));
+                const uint64_t w2 = ld64(o + q6k_at(h, c, 2, r));
+                const uint64_t u0 = w0 & M6, u1 = w1 & M6, u2 = w2 & M6;
+                const uint64_t u3 = (w0 >> 6 & M2) | (w1 >> 4 & (M2 << 2)) | (w2 >> 2 & (M2 << 4));
+                st64(b[r]->ql + 64 * h + 8 * c, (u0 & M4) | (u2 & M4) << 4);
+                st64(b[r]->ql + 64 * h + 32 + 8 * c, (u1 & M4) | (u3 & M4) << 4);
+                st64(b[r]->qh + 32 * h + 8 * c, (u0 >> 4 & M2) | (u1 >> 4 & M2) << 2 |
+                                                     (u2 >> 4 & M2) << 4 | (u3 >> 4 & M2) << 6);
             }
         for (int j = 0; j < 4; j++) memcpy(b[r]->scales + 4 * j, o + q6k_sc(j, r), 4);
         memcpy(&b[r]->d, o + q6k_d(r), 2);
     }
 }
+
+#undef M2
+#undef M4
+#undef M6
 
 /* Q4_0: block i of each row to its place in the group (l4a_x4_q4_0_at), and back. */
 static void q40_pack(int64_t n, const uint8_t *rows, size_t row_bytes, uint8_t *o) {
