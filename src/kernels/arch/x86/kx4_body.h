@@ -84,23 +84,6 @@ TGT INLINE kx4step kx4_q4_k(const uint8_t *o, const l4a_block_q8_k *y) {
         _mm256_add_epi32(_mm256_madd_epi16(m03, _mm256_permute4x64_epi64(bp16, 0x00)),
                          _mm256_madd_epi16(m47, _mm256_permute4x64_epi64(bp16, 0xAA)));
     __m256i is = _mm256_setzero_si256();
-#if DOT_MODE
-#pragma GCC unroll 4
-    for (int p = 0; p < 4; p++) {           /* sub-blocks 2p (low nibbles), 2p+1 (high) */
-        __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
-#pragma GCC unroll 4
-        for (int c = 0; c < 4; c++) {
-            const __m256i q = load32(o + 64 + 128 * p + 32 * c);
-            s0 = dot_us(s0, _mm256_and_si256(q, m4), kx4_bcast8(y->qs + 64 * p + 8 * c));
-            s1 = dot_us(s1, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
-                        kx4_bcast8(y->qs + 64 * p + 32 + 8 * c));
-        }
-        /* int32 lanes [r r r' r'] per half, each 16 products: |sum| <= 16 * 15 * 128 = 30720,
-         * so the pack to int16 is exact; then lanes [r(2p) r'(2p) r(2p+1) r'(2p+1)] */
-        is = madd_acc(is, _mm256_packs_epi32(s0, s1), kx4_scale_pairs(sc, p));
-    }
-    is = _mm256_shuffle_epi32(is, 0xD8);    /* [r(even) r(odd) r'(even) r'(odd)] per half */
-#else
 #pragma GCC unroll 4
     for (int p = 0; p < 4; p++) {           /* sub-blocks 2p (low nibbles), 2p+1 (high) */
         __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
@@ -109,14 +92,28 @@ TGT INLINE kx4step kx4_q4_k(const uint8_t *o, const l4a_block_q8_k *y) {
             const __m256i q = load32(o + 64 + 128 * p + 32 * c);
             const __m256i u0 = _mm256_and_si256(q, m4);
             const __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            const __m256i t0 = _mm256_maddubs_epi16(u0, kx4_bcast8(y->qs + 64 * p + 8 * c));
-            const __m256i t1 = _mm256_maddubs_epi16(u1, kx4_bcast8(y->qs + 64 * p + 32 + 8 * c));
+            const __m256i a0 = kx4_bcast8(y->qs + 64 * p + 8 * c);
+            const __m256i a1 = kx4_bcast8(y->qs + 64 * p + 32 + 8 * c);
+#if DOT_MODE    /* int32 lanes [r r r' r'] per half */
+            s0 = dot_us(s0, u0, a0);
+            s1 = dot_us(s1, u1, a1);
+#else           /* int16 lanes 4r..4r+3 */
+            const __m256i t0 = _mm256_maddubs_epi16(u0, a0), t1 = _mm256_maddubs_epi16(u1, a1);
             s0 = c ? _mm256_add_epi16(s0, t0) : t0;
             s1 = c ? _mm256_add_epi16(s1, t1) : t1;
+#endif
         }
+#if DOT_MODE
+        /* each lane 16 products: |sum| <= 16 * 15 * 128 = 30720, so the pack to int16 is exact;
+         * then lanes [r(2p) r'(2p) r(2p+1) r'(2p+1)] per half */
+        is = madd_acc(is, _mm256_packs_epi32(s0, s1), kx4_scale_pairs(sc, p));
+#else
         is = madd_acc(is, s0, kx4_bcast_rows(sc, 2 * p));
         is = madd_acc(is, s1, kx4_bcast_rows(sc, 2 * p + 1));
+#endif
     }
+#if DOT_MODE
+    is = _mm256_shuffle_epi32(is, 0xD8);    /* [r(even) r(odd) r'(even) r'(odd)] per half */
 #endif
     kx4step k;
     k.g = _mm256_hadd_epi32(is, ms);
