@@ -311,9 +311,9 @@ TGT INLINE __m128i x4_one(const uint8_t *q01, const uint8_t *q23, const uint8_t 
 DEFINE_X4_Q4_0(x4_q4_0, TGT, x4_pair, x4_one)
 
 /* The same with AVX-512 VL + VNNI (the avx512 level): vpdpbusd sums the products in int32
- * lanes from a start of -8 (sum of the activations) per lane, so the offset costs two
- * vpdpbusd per block for all 4 rows; two vphaddd per block and one per pair give totals8's
- * lanes. The same integers, so the same bits. */
+ * lanes, each lane starting from -8 times the sum of its 8 activations (two vpdpbusd per
+ * block, shared by the 4 rows: the offset k of the top of the file); two vphaddd per block
+ * and one per pair give totals8's lanes. The same integers, so the same bits. */
 #define TGT_VNNI                                                                               \
     __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
