@@ -17,15 +17,14 @@
  *           x4: decode by dot_x4 on the weights repacked as the load does, quant/x4.h)
  *   -n      passes of each (default 100)
  *   --only  time one build alone and print its median GB/s (two at once: the -t 2 case)
- * The weights lie on 2 MiB pages where the kernel allows them (madvise), as the engine's load
+ * The weights lie on 2 MiB pages where the kernel allows them (l4a_pages_alloc), as the load
  * puts them (models/repack.c): from memory, Q4_K x4 decode streamed 18.6 GB/s on 4 KiB pages
  * against 22.8 on 2 MiB ones (Zen 4 VM, one thread, medians of 5 runs of a throwaway driver).
  */
+#include "core/core.h"
 #include "kernels/vecdot.h"
 #include "quant/x4.h"
 #include "tensor/tensor.h"
-
-#include <sys/mman.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,9 +136,8 @@ int main(int argc, char **argv) {
     c.R = (int64_t)(kib * 1024 / c.rb) / 16 * 16;
     if (c.R < 16) c.R = 16;
     const l4a_type_traits *tr = l4a_type_traits_of(type);
-    const size_t HUGE = (size_t)2 << 20, wbytes = (c.rb * (size_t)c.R + HUGE - 1) / HUGE * HUGE;
-    uint8_t *w = aligned_alloc(HUGE, wbytes), *a = malloc(c.ab * GEMM_NA);
-    if (w) (void)madvise(w, wbytes, MADV_HUGEPAGE);     /* advice: 4 KiB pages work too */
+    const size_t wbytes = c.rb * (size_t)c.R;
+    uint8_t *w = l4a_pages_alloc(wbytes), *a = malloc(c.ab * GEMM_NA);
     float *x = malloc(sizeof(float) * (size_t)C), *oa = calloc((size_t)c.R * GEMM_NA, 4),
           *ob = calloc((size_t)c.R * GEMM_NA, 4);
     if (!w || !a || !x || !oa || !ob) return 1;
@@ -203,7 +201,8 @@ int main(int argc, char **argv) {
     printf("%s -c %lld -s %zu -a %s: A %.2f  B %.2f %s (medians of %d passes), B/A %.3f, "
            "outputs %s\n", argv[1], (long long)C, kib, nas, work / ma * 1e-9, work / mb * 1e-9,
            unit, passes, ma / mb, same ? "bit-identical" : "differ");
-    free(w), free(a), free(x), free(oa), free(ob), free(groups), free(c.scratch), free(ta),
+    l4a_pages_free(w, wbytes);
+    free(a), free(x), free(oa), free(ob), free(groups), free(c.scratch), free(ta),
         free(tb);
     return 0;
 }
