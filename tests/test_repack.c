@@ -214,7 +214,8 @@ static void test_no_memory_to_move(const char *name) {
         struct stat st;
         if (stat(path, &st) != 0) _exit(3);
         /* room for the mapping and the load's own memory, not for the copy */
-        const rlim_t cap = (rlim_t)pages * 4096 + (rlim_t)st.st_size + bytes / 2;
+        const rlim_t cap = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (rlim_t)st.st_size +
+                          bytes / 2;
         const struct rlimit rl = {cap, cap};
         if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
         l4a_model *c = NULL;
